@@ -1,0 +1,41 @@
+#pragma once
+// An IPv4 or IPv6 address, stored as 16 bytes (IPv4 in the low 4 bytes, rest zero) plus a family flag.
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+
+namespace minewatch {
+
+struct IpAddress {
+  std::array<std::uint8_t, 16> bytes{};
+  bool is_v6 = false;
+
+  static IpAddress v4(const std::uint8_t* p) {
+    IpAddress a;
+    std::memcpy(a.bytes.data(), p, 4);
+    return a;
+  }
+  static IpAddress v6(const std::uint8_t* p) {
+    IpAddress a;
+    std::memcpy(a.bytes.data(), p, 16);
+    a.is_v6 = true;
+    return a;
+  }
+  // Parses dotted quad or RFC 4291 text; false when the text is not an address.
+  static bool parse(std::string_view text, IpAddress& out);
+
+  [[nodiscard]] std::span<const std::uint8_t> span() const { return {bytes.data(), is_v6 ? 16u : 4u}; }
+  // Writes the canonical text form (inet_ntop) into buf; returns the length. buf needs 46 bytes.
+  std::size_t format(char* buf) const;
+  [[nodiscard]] std::string to_string() const;
+
+  friend bool operator==(const IpAddress&, const IpAddress&) = default;
+  friend auto operator<=>(const IpAddress& a, const IpAddress& b) {
+    if (a.is_v6 != b.is_v6) return a.is_v6 <=> b.is_v6;
+    return a.bytes <=> b.bytes;
+  }
+};
+
+}  // namespace minewatch
