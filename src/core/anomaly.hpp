@@ -13,6 +13,7 @@ namespace minewatch {
   X(CaptureBadRecordLength, "capture.bad_record_length")                                        \
   X(CaptureSnaplenExceeded, "capture.snaplen_exceeded")                                         \
   X(CaptureUnsupportedLinkType, "capture.unsupported_link_type")                                \
+  X(CaptureReadError, "capture.read_error")                                                     \
   /* decode: link layer */                                                                      \
   X(EthernetTruncated, "decode.ethernet_truncated")                                             \
   X(VlanTruncated, "decode.vlan_truncated")                                                     \
@@ -23,6 +24,8 @@ namespace minewatch {
   X(Sll2Truncated, "decode.sll2_truncated")                                                     \
   X(LoopbackTruncated, "decode.loopback_truncated")                                             \
   X(NonIpFrame, "decode.non_ip")                                                                \
+  X(PppoeTruncated, "decode.pppoe_truncated")                                                   \
+  X(IpUnknownVersion, "decode.ip_unknown_version")                                              \
   /* decode: IPv4 / IPv6 */                                                                     \
   X(Ipv4Truncated, "decode.ipv4_truncated")                                                     \
   X(Ipv4BadVersion, "decode.ipv4_bad_version")                                                  \
@@ -36,6 +39,8 @@ namespace minewatch {
   X(Ipv6ExtHeaderChainTooLong, "decode.ipv6_ext_header_chain_too_long")                         \
   X(Ipv6Fragment, "decode.ipv6_fragment")                                                       \
   X(TunnelTooDeep, "decode.tunnel_too_deep")                                                    \
+  X(GreTruncated, "decode.gre_truncated")                                                       \
+  X(VxlanTruncated, "decode.vxlan_truncated")                                                   \
   /* decode: transport */                                                                       \
   X(TcpTruncated, "decode.tcp_truncated")                                                       \
   X(TcpBadDataOffset, "decode.tcp_bad_data_offset")                                             \
