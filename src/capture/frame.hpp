@@ -8,10 +8,10 @@ namespace minewatch::capture {
 
 // libpcap LINKTYPE_* values (tcpdump.org/linktypes.html) that the decoder understands.
 enum class LinkType : std::uint32_t {
-  Null = 0,         // BSD loopback: 4-byte host-order address family
+  Null = 0,  // BSD loopback: 4-byte host-order address family
   Ethernet = 1,
-  Raw = 101,        // raw IPv4 or IPv6, version nibble decides
-  Loop = 108,       // OpenBSD loopback: 4-byte network-order address family
+  Raw = 101,   // raw IPv4 or IPv6, version nibble decides
+  Loop = 108,  // OpenBSD loopback: 4-byte network-order address family
   LinuxSll = 113,
   Ipv4 = 228,
   Ipv6 = 229,

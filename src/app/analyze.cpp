@@ -1,0 +1,91 @@
+#include "app/analyze.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "app/progress.hpp"
+#include "app/summary.hpp"
+#include "capture/frame_source.hpp"
+#include "decode/decoder.hpp"
+#include "events/eve_writer.hpp"
+
+namespace minewatch::app {
+
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f && f != stdout) std::fclose(f);
+  }
+};
+
+}  // namespace
+
+int run_analyze(const AnalyzeOptions& opt) {
+  std::unique_ptr<std::FILE, FileCloser> eve_file;
+  if (opt.eve_path == "-") {
+    eve_file.reset(stdout);
+  } else if (!opt.eve_path.empty()) {
+    eve_file.reset(std::fopen(opt.eve_path.c_str(), "w"));
+    if (!eve_file) {
+      fmt::print(stderr, "minewatch: cannot write events to {}: {}\n", opt.eve_path, std::strerror(errno));
+      return 2;
+    }
+  }
+  std::unique_ptr<events::EveWriter> eve;
+  if (eve_file) eve = std::make_unique<events::EveWriter>(eve_file.get());
+  Summary summary;
+  TeeSink sink(eve.get(), &summary);
+  AnomalyCounters anomalies;
+  Progress progress(opt.progress);
+
+  int status = 0;
+  std::uint64_t total_packets = 0;
+  std::array<capture::Frame, 256> batch;
+  for (const auto& path : opt.captures) {
+    auto source = capture::open_capture(path, anomalies);
+    if (!source) {
+      fmt::print(stderr, "minewatch: {}\n", source.error().message);
+      status = 1;
+      continue;
+    }
+    detect::Engine engine(opt.engine, sink, anomalies);
+    progress.start(path, (*source)->size_bytes());
+    decode::PacketView pkt;
+    while (std::size_t n = (*source)->read_batch(batch)) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (decode::decode_frame(batch[i], pkt, anomalies) == decode::DecodeStatus::Ok) engine.process(pkt);
+      }
+      progress.update((*source)->position_bytes(), engine.stats().packets);
+    }
+    engine.finish();
+    progress.done();
+    total_packets += engine.stats().packets;
+    for (const auto& w : (*source)->warnings()) fmt::print(stderr, "minewatch: warning: {}\n", w);
+  }
+  if (eve_file) {
+    if (std::fflush(eve_file.get()) != 0 || std::ferror(eve_file.get())) {
+      fmt::print(stderr, "minewatch: error writing events to {}\n", opt.eve_path == "-" ? "stdout" : opt.eve_path);
+      status = 2;
+    }
+  }
+  if (opt.summary) {
+    std::FILE* out = opt.eve_path == "-" ? stderr : stdout;
+    fmt::print(out, "\n");
+    summary.print(out);
+    fmt::print(out, "{} capture(s), {} packets\n", opt.captures.size(), total_packets);
+    if (opt.show_anomalies) {
+      for (std::size_t i = 0; i < kAnomalyCount; ++i) {
+        if (anomalies.counts[i]) fmt::print(out, "  {:<40} {}\n", anomaly_name(static_cast<Anomaly>(i)), anomalies.counts[i]);
+      }
+    }
+  }
+  return status;
+}
+
+}  // namespace minewatch::app

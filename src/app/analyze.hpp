@@ -1,0 +1,23 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "detect/engine.hpp"
+
+namespace minewatch::app {
+
+struct AnalyzeOptions {
+  std::vector<std::string> captures;
+  std::string eve_path;        // "" = no EVE output, "-" = stdout
+  bool summary = false;        // print the summary table
+  bool progress = false;       // draw a progress bar on stderr
+  bool show_anomalies = false; // print anomaly counters after the summary
+  detect::EngineConfig engine;
+};
+
+// Analyses every capture in turn (flows do not span files). Returns the process exit status:
+// 0 when every input was read (whatever was found, truncation warnings included), 1 when some
+// input could not be read at all, 2 when the EVE output could not be written.
+int run_analyze(const AnalyzeOptions& options);
+
+}  // namespace minewatch::app

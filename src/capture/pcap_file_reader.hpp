@@ -1,0 +1,71 @@
+#pragma once
+// Classic pcap (µs or ns timestamps, either byte order) read by walking an mmap'd file in place:
+// frames point straight into the mapping, so a batch costs no copies.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "capture/frame_source.hpp"
+#include "core/anomaly.hpp"
+#include "core/result.hpp"
+
+namespace minewatch::capture {
+
+class PcapFileReader final : public FrameSource {
+ public:
+  // Larger records cannot come from any real capture (libpcap's own limit is 256 KiB): the length
+  // field is corrupt and everything after it is noise.
+  static constexpr std::uint32_t kMaxRecordBytes = 256 * 1024;
+  // How far a record may exceed the header's snaplen before we call the length corrupt; writers
+  // that under-report snaplen by a little exist, by this much they do not.
+  static constexpr std::uint32_t kSnaplenSlack = 64 * 1024;
+  static constexpr std::size_t kFileHeaderBytes = 24;
+  static constexpr std::size_t kRecordHeaderBytes = 16;
+
+  // True when the first four bytes are one of the classic pcap magics this reader handles.
+  static bool is_classic_magic(std::span<const std::uint8_t> first_bytes);
+
+  // Maps `path`. `anomalies` must outlive the reader.
+  [[nodiscard]] static Result<std::unique_ptr<PcapFileReader>> open(const std::string& path,
+                                                                    AnomalyCounters& anomalies);
+  // Reads a pcap held in memory; `bytes` and `anomalies` must outlive the reader.
+  [[nodiscard]] static Result<std::unique_ptr<PcapFileReader>> from_buffer(std::span<const std::uint8_t> bytes,
+                                                                           std::string name,
+                                                                           AnomalyCounters& anomalies);
+
+  ~PcapFileReader() override;
+  PcapFileReader(const PcapFileReader&) = delete;
+  PcapFileReader& operator=(const PcapFileReader&) = delete;
+
+  std::size_t read_batch(std::span<Frame> out) override;
+  [[nodiscard]] const std::vector<std::string>& warnings() const override { return warnings_; }
+  [[nodiscard]] std::uint64_t size_bytes() const override { return bytes_.size(); }
+  [[nodiscard]] std::uint64_t position_bytes() const override { return pos_; }
+
+  [[nodiscard]] std::uint32_t link_type() const { return link_type_; }
+  [[nodiscard]] std::uint32_t snaplen() const { return snaplen_; }
+  [[nodiscard]] bool nanosecond_timestamps() const { return nanoseconds_; }
+  [[nodiscard]] bool byte_swapped() const { return swapped_; }
+
+ private:
+  PcapFileReader(std::span<const std::uint8_t> bytes, void* mapping, std::string name, AnomalyCounters& anomalies);
+  [[nodiscard]] Result<void> parse_header();
+  [[nodiscard]] std::uint32_t u32_at(const std::uint8_t* p) const;
+  void stop_with_warning(Anomaly anomaly, std::string message);
+
+  std::span<const std::uint8_t> bytes_;
+  void* mapping_ = nullptr;  // non-null when we own an mmap of bytes_
+  std::string name_;
+  AnomalyCounters& anomalies_;
+  std::vector<std::string> warnings_;
+  std::size_t pos_ = 0;
+  std::uint32_t link_type_ = 0;
+  std::uint32_t snaplen_ = 0;
+  bool swapped_ = false;
+  bool nanoseconds_ = false;
+  bool done_ = false;
+};
+
+}  // namespace minewatch::capture

@@ -1,0 +1,191 @@
+#include "detect/engine.hpp"
+
+namespace minewatch::detect {
+
+using decode::PacketView;
+namespace tf = decode::tcp_flags;
+
+// Reassembly and inspection state of a TCP flow; allocated on its first payload byte and freed as
+// soon as the inspector rejects the flow.
+struct Engine::TcpState {
+  struct Sink final : flow::StreamSink {
+    FlowInspector* inspector = nullptr;
+    Direction dir = Direction::AtoB;
+    Timestamp ts{};
+    void on_stream_data(std::span<const std::uint8_t> bytes) override { inspector->on_data(dir, bytes, ts); }
+    void on_stream_gap(std::uint32_t) override { inspector->on_gap(dir); }
+  };
+  explicit TcpState(InspectContext& ctx) : inspector(ctx) {
+    for (std::size_t d = 0; d < 2; ++d) {
+      sinks[d].inspector = &inspector;
+      sinks[d].dir = static_cast<Direction>(d);
+    }
+  }
+  std::array<flow::TcpReassembler, 2> streams;
+  FlowInspector inspector;
+  std::array<Sink, 2> sinks;
+};
+
+Engine::Engine(EngineConfig config, EventSink& sink, AnomalyCounters& anomalies)
+    : config_(config), sink_(sink), anomalies_(anomalies), table_(config.max_flows) {
+  ctx_.config = config_.inspect;
+  ctx_.anomalies = &anomalies_;
+}
+
+Engine::~Engine() = default;
+
+void Engine::process(const PacketView& pkt) {
+  ++stats_.packets;
+  stats_.bytes += pkt.wire_len;
+  if (pkt.ts > now_) now_ = pkt.ts;
+
+  Direction dir;
+  FlowKey key = FlowKey::make(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.proto, dir);
+  std::uint64_t hash = key.hash();
+  Table::Entry* e = table_.find(key, hash);
+  if (e == nullptr) {
+    expire(now_);
+    if (table_.full()) {
+      anomalies_.add(Anomaly::FlowTableFull);
+      ++stats_.flows_evicted;
+      end_flow(*table_.oldest());
+    }
+    e = &table_.insert(key, hash, pkt.ts);
+    e->payload.first_seen = pkt.ts;
+    e->payload.serial = next_serial_++;
+    ++stats_.flows;
+  } else {
+    table_.touch(*e, pkt.ts);
+  }
+  auto d = static_cast<std::size_t>(dir);
+  FlowState& fs = e->payload;
+  ++fs.pkts[d];
+  fs.bytes[d] += pkt.wire_len;
+  if (pkt.proto == decode::kProtoTcp) handle_tcp(*e, pkt, dir);
+  if ((stats_.packets & 0x3ff) == 0) expire(now_);
+}
+
+void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
+  FlowState& fs = e.payload;
+  auto d = static_cast<std::size_t>(dir);
+  auto bit = static_cast<std::uint8_t>(1u << d);
+  if (pkt.tcp_flags & tf::kSyn) {
+    if (!(fs.syn_seen & bit)) {
+      fs.syn_seen |= bit;
+      fs.isn[d] = pkt.seq;
+      if (fs.tcp) fs.tcp->streams[d].on_syn(pkt.seq);
+    }
+    if (!fs.initiator_known) {
+      fs.initiator_known = true;
+      fs.initiator = (pkt.tcp_flags & tf::kAck) ? static_cast<Direction>(d ^ 1u) : dir;
+    }
+  }
+  if (pkt.tcp_flags & tf::kFin) fs.fin_seen |= bit;
+  if (pkt.tcp_flags & tf::kRst) fs.rst = true;
+
+  if (pkt.payload.empty() || fs.app == AppState::Rejected) return;
+  if (!fs.tcp) {
+    fs.tcp = std::make_unique<TcpState>(ctx_);
+    ++stats_.tcp_flows_inspected;
+    for (std::size_t k = 0; k < 2; ++k) {
+      if (fs.syn_seen & (1u << k)) fs.tcp->streams[k].on_syn(fs.isn[k]);
+    }
+  }
+  TcpState& ts = *fs.tcp;
+  ts.sinks[d].ts = pkt.ts;
+  ts.streams[d].on_segment(pkt.seq, pkt.payload, ts.sinks[d], anomalies_);
+  AppState now_state = ts.inspector.state();
+  if (now_state == AppState::Rejected) {
+    fs.app = AppState::Rejected;
+    fs.tcp.reset();
+    return;
+  }
+  if (now_state == AppState::Mining && fs.app != AppState::Mining) {
+    fs.app = AppState::Mining;
+    ++stats_.mining_flows;
+    const MiningSession& s = *ts.inspector.session();
+    OrientedFlow of = orient(e, s);
+    if (!fs.alerted && alerted_hosts_.insert(of.miner).second) {
+      fs.alerted = true;
+      sink_.on_alert(of, s, pkt.ts);
+    }
+  }
+}
+
+OrientedFlow Engine::orient(const Table::Entry& e, const MiningSession& s) const {
+  const FlowState& fs = e.payload;
+  // Which canonical direction carries miner -> pool traffic: the messages say so; without votes,
+  // the connection initiator is the miner; without a handshake, the higher port is the client's.
+  Direction up;
+  if (auto v = s.miner_to_pool_direction()) {
+    up = *v;
+  } else if (fs.initiator_known) {
+    up = fs.initiator;
+  } else {
+    up = e.key.port_a >= e.key.port_b ? Direction::AtoB : Direction::BtoA;
+  }
+  OrientedFlow of;
+  bool a_is_miner = up == Direction::AtoB;
+  of.miner = a_is_miner ? e.key.a : e.key.b;
+  of.pool = a_is_miner ? e.key.b : e.key.a;
+  of.miner_port = a_is_miner ? e.key.port_a : e.key.port_b;
+  of.pool_port = a_is_miner ? e.key.port_b : e.key.port_a;
+  of.proto = e.key.proto;
+  auto u = static_cast<std::size_t>(up);
+  of.pkts_toserver = fs.pkts[u];
+  of.pkts_toclient = fs.pkts[u ^ 1u];
+  of.bytes_toserver = fs.bytes[u];
+  of.bytes_toclient = fs.bytes[u ^ 1u];
+  of.start = fs.first_seen;
+  of.end = e.last_seen;
+  // Suricata-style flow id: stable for the flow, positive and exact in a JSON double (< 2^53).
+  of.flow_id = (e.hash ^ (static_cast<std::uint64_t>(fs.first_seen.ns) * 0x9E3779B97F4A7C15ull)) & ((1ull << 51) - 1);
+  return of;
+}
+
+void Engine::end_flow(Table::Entry& e) {
+  FlowState& fs = e.payload;
+  if (fs.tcp) {
+    TcpState& ts = *fs.tcp;
+    for (std::size_t d = 0; d < 2; ++d) {
+      ts.sinks[d].ts = e.last_seen;
+      ts.streams[d].flush(ts.sinks[d], anomalies_);
+    }
+    ts.inspector.finish(e.last_seen);
+    const MiningSession* s = ts.inspector.session();
+    if (ts.inspector.state() != AppState::Rejected && s && s->is_mining(config_.inspect.alert_threshold)) {
+      OrientedFlow of = orient(e, *s);
+      if (fs.app != AppState::Mining) {
+        // Tipped over only by the last buffered bytes.
+        ++stats_.mining_flows;
+        if (alerted_hosts_.insert(of.miner).second) sink_.on_alert(of, *s, e.last_seen);
+      }
+      sink_.on_session(of, *s);
+    }
+  }
+  table_.erase(e);
+}
+
+Duration Engine::timeout_of(const Table::Entry& e) const {
+  const FlowState& fs = e.payload;
+  if (e.key.proto == decode::kProtoTcp) {
+    if (fs.rst || fs.fin_seen == 3) return config_.closed_timeout;
+    return config_.tcp_idle_timeout;
+  }
+  return config_.udp_idle_timeout;
+}
+
+void Engine::expire(Timestamp now) {
+  // The recency list is ordered by last packet; its head is the first to time out.
+  while (Table::Entry* e = table_.oldest()) {
+    if (now - e->last_seen <= timeout_of(*e)) break;
+    end_flow(*e);
+  }
+}
+
+void Engine::finish() {
+  while (Table::Entry* e = table_.oldest()) end_flow(*e);
+  alerted_hosts_.clear();
+}
+
+}  // namespace minewatch::detect

@@ -1,0 +1,108 @@
+#pragma once
+// One pipeline: decoded packets in, flows tracked, TCP streams reassembled and inspected, mining
+// sessions and alerts out through an EventSink. Time is packet time; same input, same output.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <set>
+
+#include "core/anomaly.hpp"
+#include "core/flow_key.hpp"
+#include "decode/packet_view.hpp"
+#include "detect/flow_inspector.hpp"
+#include "detect/mining_session.hpp"
+#include "flow/flow_table.hpp"
+#include "flow/tcp_reassembler.hpp"
+
+namespace minewatch::detect {
+
+struct EngineConfig {
+  InspectConfig inspect;
+  std::uint32_t max_flows = 1u << 20;
+  std::chrono::seconds tcp_idle_timeout{600};
+  std::chrono::seconds udp_idle_timeout{120};
+  std::chrono::seconds closed_timeout{10};  // after FIN both ways or RST: wait for stragglers
+};
+
+// A flow's counters oriented miner -> pool ("toserver") and pool -> miner ("toclient").
+struct OrientedFlow {
+  IpAddress miner;
+  IpAddress pool;
+  std::uint16_t miner_port = 0;
+  std::uint16_t pool_port = 0;
+  std::uint8_t proto = 0;
+  std::uint64_t flow_id = 0;
+  std::uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
+  Timestamp start{}, end{};
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // The first time a host is seen mining (at the packet that tipped the verdict).
+  virtual void on_alert(const OrientedFlow& flow, const MiningSession& session, Timestamp ts) = 0;
+  // A mining flow ended (FIN/RST, timeout, eviction or end of input).
+  virtual void on_session(const OrientedFlow& flow, const MiningSession& session) = 0;
+};
+
+struct EngineStats {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t flows = 0;
+  std::uint64_t tcp_flows_inspected = 0;
+  std::uint64_t mining_flows = 0;
+  std::uint64_t flows_evicted = 0;
+};
+
+class Engine {
+ public:
+  Engine(EngineConfig config, EventSink& sink, AnomalyCounters& anomalies);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void process(const decode::PacketView& pkt);
+  // End of input: every open flow ends now, oldest first.
+  void finish();
+
+  [[nodiscard]] const EngineStats& stats() const { return stats_; }
+  [[nodiscard]] std::uint32_t open_flows() const { return table_.size(); }
+
+ private:
+  struct TcpState;
+  struct FlowState {
+    Timestamp first_seen{};
+    std::array<std::uint64_t, 2> pkts{};
+    std::array<std::uint64_t, 2> bytes{};
+    std::uint64_t serial = 0;
+    std::array<std::uint32_t, 2> isn{};
+    std::uint8_t syn_seen = 0;   // bit per direction
+    std::uint8_t fin_seen = 0;   // bit per direction
+    bool rst = false;
+    bool initiator_known = false;
+    Direction initiator = Direction::AtoB;
+    AppState app = AppState::Undecided;
+    bool alerted = false;
+    std::unique_ptr<TcpState> tcp;  // only while a TCP flow is being inspected or is mining
+  };
+  using Table = flow::FlowTable<FlowState>;
+
+  void handle_tcp(Table::Entry& e, const decode::PacketView& pkt, Direction dir);
+  void end_flow(Table::Entry& e);
+  void expire(Timestamp now);
+  [[nodiscard]] Duration timeout_of(const Table::Entry& e) const;
+  OrientedFlow orient(const Table::Entry& e, const MiningSession& s) const;
+
+  EngineConfig config_;
+  EventSink& sink_;
+  AnomalyCounters& anomalies_;
+  InspectContext ctx_;
+  Table table_;
+  EngineStats stats_;
+  Timestamp now_{};
+  std::uint64_t next_serial_ = 0;
+  std::set<IpAddress> alerted_hosts_;
+};
+
+}  // namespace minewatch::detect

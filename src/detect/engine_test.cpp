@@ -1,0 +1,236 @@
+#include "detect/engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace minewatch::detect {
+namespace {
+
+using decode::PacketView;
+namespace tf = decode::tcp_flags;
+
+struct Recorded {
+  OrientedFlow flow;
+  protocols::Family family;
+  ShareCounts shares;
+  std::string agent, login, pool_host;
+  double difficulty;
+  std::uint64_t messages;
+};
+
+struct RecordingSink final : EventSink {
+  std::vector<Recorded> sessions;
+  std::vector<OrientedFlow> alerts;
+  void on_alert(const OrientedFlow& f, const MiningSession&, Timestamp) override { alerts.push_back(f); }
+  void on_session(const OrientedFlow& f, const MiningSession& s) override {
+    sessions.push_back({f, s.family(), s.shares(), s.agent(), s.login(), s.pool_host(), s.difficulty(), s.messages()});
+  }
+};
+
+IpAddress ip(const char* s) {
+  IpAddress a;
+  EXPECT_TRUE(IpAddress::parse(s, a));
+  return a;
+}
+
+// A scripted TCP connection between a client and a server, producing PacketViews.
+class Conn {
+ public:
+  Conn(Engine& e, const char* client, std::uint16_t cport, const char* server, std::uint16_t sport)
+      : e_(e), c_(ip(client)), s_(ip(server)), cport_(cport), sport_(sport) {}
+
+  void handshake() {
+    send(true, "", tf::kSyn, 0);
+    cseq_ = 1001;
+    send(false, "", tf::kSyn | tf::kAck, 0);
+    sseq_ = 5001;
+    send(true, "", tf::kAck, 0);
+  }
+  // Sends `data` from the client (or server), optionally cut into pieces of `chunk` bytes.
+  void data(bool from_client, std::string_view d, std::size_t chunk = 0) {
+    if (chunk == 0) chunk = d.size();
+    for (std::size_t off = 0; off < d.size(); off += chunk) send(from_client, d.substr(off, chunk), tf::kAck | tf::kPsh, 0);
+  }
+  // Sends at an explicit stream offset without advancing (for reordering tests).
+  void raw(bool from_client, std::uint32_t seq, std::string_view d) {
+    PacketView p = base(from_client);
+    p.seq = seq;
+    p.tcp_flags = tf::kAck;
+    p.payload = {reinterpret_cast<const std::uint8_t*>(d.data()), d.size()};
+    e_.process(p);
+  }
+  void fin() {
+    send(true, "", tf::kFin | tf::kAck, 1);
+    send(false, "", tf::kFin | tf::kAck, 1);
+  }
+  std::uint32_t& cseq() { return cseq_; }
+  std::uint32_t& sseq() { return sseq_; }
+  void advance(double seconds) { t_ += static_cast<std::int64_t>(seconds * 1e9); }
+
+ private:
+  PacketView base(bool from_client) {
+    PacketView p;
+    t_ += 1000;
+    p.ts = Timestamp{t_};
+    p.src = from_client ? c_ : s_;
+    p.dst = from_client ? s_ : c_;
+    p.sport = from_client ? cport_ : sport_;
+    p.dport = from_client ? sport_ : cport_;
+    p.proto = decode::kProtoTcp;
+    return p;
+  }
+  void send(bool from_client, std::string_view d, std::uint8_t flags, std::uint32_t consume) {
+    PacketView p = base(from_client);
+    std::uint32_t& seq = from_client ? cseq_ : sseq_;
+    p.seq = (flags & tf::kSyn) ? (from_client ? 1000u : 5000u) : seq;
+    p.tcp_flags = flags;
+    p.payload = {reinterpret_cast<const std::uint8_t*>(d.data()), d.size()};
+    p.wire_len = static_cast<std::uint32_t>(54 + d.size());
+    e_.process(p);
+    seq += static_cast<std::uint32_t>(d.size()) + consume;
+  }
+
+  Engine& e_;
+  IpAddress c_, s_;
+  std::uint16_t cport_, sport_;
+  std::uint32_t cseq_ = 1000, sseq_ = 5000;
+  std::int64_t t_ = 1'600'000'000'000'000'000;
+};
+
+constexpr std::string_view kSubscribe = R"({"id": 1, "method": "mining.subscribe", "params": ["cgminer/4.10.0"]})" "\n";
+constexpr std::string_view kSubscribeResult =
+    R"({"id":1,"result":[[["mining.set_difficulty","1"],["mining.notify","1"]],"08000002",4],"error":null})" "\n";
+constexpr std::string_view kAuthorize = R"({"params": ["wallet1.rig7", "x"], "id": 2, "method": "mining.authorize"})" "\n";
+constexpr std::string_view kSetDifficulty = R"({"id":null,"method":"mining.set_difficulty","params":[16384]})" "\n";
+constexpr std::string_view kNotify =
+    R"({"params":["bf","4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000","01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff20020862062f503253482f04b8864e5008","072f736c7573682f000000000100f2052a010000001976a914d23fcdf86f7e756a64a7a9688ef9903327048ed988ac00000000",[],"00000002","1c2ac4af","504e86b9",false],"id":null,"method":"mining.notify"})" "\n";
+constexpr std::string_view kSubmit =
+    R"({"params":["wallet1.rig7","bf","00000001","504e86ed","b2957c02"],"id":4,"method":"mining.submit"})" "\n";
+constexpr std::string_view kTrue = R"({"error":null,"id":4,"result":true})" "\n";
+
+class EngineTest : public ::testing::Test {
+ protected:
+  RecordingSink sink;
+  AnomalyCounters anomalies;
+  Engine engine{EngineConfig{}, sink, anomalies};
+};
+
+TEST_F(EngineTest, ReportsAStratumSessionWithMinerAsSourceAndCountsShares) {
+  Conn c(engine, "10.0.0.5", 40000, "198.51.100.7", 3333);
+  c.handshake();
+  c.data(true, kSubscribe);
+  c.data(false, kSubscribeResult);
+  c.data(true, kAuthorize);
+  c.data(false, kSetDifficulty);
+  c.data(false, kNotify);
+  c.data(true, kSubmit);
+  c.data(false, kTrue);
+  c.fin();
+  engine.finish();
+  ASSERT_EQ(sink.sessions.size(), 1u);
+  const auto& s = sink.sessions[0];
+  EXPECT_EQ(s.flow.miner, ip("10.0.0.5"));
+  EXPECT_EQ(s.flow.pool, ip("198.51.100.7"));
+  EXPECT_EQ(s.flow.pool_port, 3333);
+  EXPECT_EQ(s.family, protocols::Family::Stratum);
+  EXPECT_EQ(s.agent, "cgminer/4.10.0");
+  EXPECT_EQ(s.login, "wallet1.rig7");
+  EXPECT_EQ(s.shares.submitted, 1u);
+  EXPECT_EQ(s.shares.accepted, 1u);
+  EXPECT_DOUBLE_EQ(s.difficulty, 16384);
+  ASSERT_EQ(sink.alerts.size(), 1u);
+  EXPECT_EQ(sink.alerts[0].miner, ip("10.0.0.5"));
+}
+
+TEST_F(EngineTest, FindsMessagesSplitIntoTinySegments) {
+  Conn c(engine, "10.0.0.5", 40000, "198.51.100.7", 3333);
+  c.handshake();
+  c.data(true, kSubscribe, 7);
+  c.data(false, kSubscribeResult, 5);
+  engine.finish();
+  ASSERT_EQ(sink.sessions.size(), 1u);
+  EXPECT_EQ(sink.sessions[0].agent, "cgminer/4.10.0");
+}
+
+TEST_F(EngineTest, ReassemblesOutOfOrderSegmentsBeforeParsing) {
+  Conn c(engine, "10.0.0.5", 40000, "198.51.100.7", 3333);
+  c.handshake();
+  std::uint32_t start = c.cseq();
+  std::string_view first = kSubscribe.substr(0, 30), second = kSubscribe.substr(30);
+  c.raw(true, start + 30, second);
+  c.raw(true, start, first);
+  engine.finish();
+  ASSERT_EQ(sink.sessions.size(), 1u);
+  EXPECT_EQ(sink.sessions[0].agent, "cgminer/4.10.0");
+}
+
+TEST_F(EngineTest, InfersTheMinerFromPoolMessagesWhenTheCaptureStartsMidSession) {
+  // No handshake, no subscribe: the pool (low port) pushes notify, the miner submits.
+  Conn c(engine, "10.0.0.9", 51000, "198.51.100.8", 3333);
+  c.data(false, std::string("n\",\"00000001\"]}\n") + std::string(kNotify));  // starts mid-line
+  c.data(false, kNotify);
+  engine.finish();
+  ASSERT_EQ(sink.sessions.size(), 1u);
+  EXPECT_EQ(sink.sessions[0].flow.miner, ip("10.0.0.9"));
+  EXPECT_EQ(sink.sessions[0].flow.pool, ip("198.51.100.8"));
+}
+
+TEST_F(EngineTest, InfersTheMinerEvenWhenThePoolUsesAHighPort) {
+  Conn c(engine, "10.0.0.9", 80, "198.51.100.8", 45000);  // odd ports: only the messages tell
+  c.data(true, kSubmit);
+  c.data(false, kNotify);
+  engine.finish();
+  ASSERT_EQ(sink.sessions.size(), 1u);
+  EXPECT_EQ(sink.sessions[0].flow.miner, ip("10.0.0.9"));
+}
+
+TEST_F(EngineTest, StaysSilentOnElectrumJsonRpc) {
+  Conn c(engine, "10.0.0.5", 40001, "198.51.100.9", 50001);
+  c.handshake();
+  for (int i = 0; i < 20; ++i) {
+    c.data(true, R"({"jsonrpc":"2.0","method":"server.version","params":["electrum/4.4.6","1.4"],"id":0})" "\n");
+    c.data(false, R"({"jsonrpc":"2.0","result":["ElectrumX 1.16.0","1.4"],"id":0})" "\n");
+    c.data(true, R"({"jsonrpc":"2.0","method":"blockchain.scripthash.subscribe","params":["8b01df4e368ea28f8dc0423bcf7a4923e3a12d307c875e47a0cfbf90b5c39161"],"id":1})" "\n");
+    c.data(false, R"({"jsonrpc":"2.0","result":true,"id":1})" "\n");
+  }
+  c.fin();
+  engine.finish();
+  EXPECT_TRUE(sink.sessions.empty());
+  EXPECT_TRUE(sink.alerts.empty());
+}
+
+TEST_F(EngineTest, RejectsBinaryFlowsAtOnceAndNeverReportsThem) {
+  Conn c(engine, "10.0.0.5", 40002, "198.51.100.10", 3333);
+  c.handshake();
+  c.data(true, std::string_view("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));
+  c.data(true, kSubscribe);  // anything after a rejected start is no longer inspected
+  engine.finish();
+  EXPECT_TRUE(sink.sessions.empty());
+}
+
+TEST_F(EngineTest, EmitsOneAlertPerMinerHostButOneRecordPerSession) {
+  for (std::uint16_t port = 40000; port < 40003; ++port) {
+    Conn c(engine, "10.0.0.5", port, "198.51.100.7", 3333);
+    c.handshake();
+    c.data(true, kSubscribe);
+    c.fin();
+  }
+  engine.finish();
+  EXPECT_EQ(sink.sessions.size(), 3u);
+  EXPECT_EQ(sink.alerts.size(), 1u);
+}
+
+TEST_F(EngineTest, EndsIdleFlowsByPacketTime) {
+  Conn c(engine, "10.0.0.5", 40000, "198.51.100.7", 3333);
+  c.handshake();
+  c.data(true, kSubscribe);
+  Conn other(engine, "10.0.0.6", 40000, "198.51.100.70", 443);
+  other.advance(3600);
+  for (int i = 0; i < 2000; ++i) other.data(true, "x");  // time passes in another flow
+  EXPECT_EQ(sink.sessions.size(), 1u) << "the idle mining flow ended before the end of input";
+}
+
+}  // namespace
+}  // namespace minewatch::detect

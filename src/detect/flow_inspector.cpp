@@ -1,0 +1,206 @@
+#include "detect/flow_inspector.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "protocols/http/http_parser.hpp"
+
+namespace minewatch::detect {
+
+namespace {
+
+bool starts_with(std::span<const std::uint8_t> b, std::string_view s) {
+  return b.size() >= s.size() && std::memcmp(b.data(), s.data(), s.size()) == 0;
+}
+
+bool looks_like_http(std::span<const std::uint8_t> b) {
+  for (std::string_view m : {"POST ", "GET ", "PUT ", "HEAD ", "OPTIONS ", "HTTP/1."}) {
+    if (starts_with(b, m)) return true;
+  }
+  return false;
+}
+
+// Text protocols (JSON-RPC lines) have no control bytes other than tab, CR and LF.
+bool looks_textual(std::span<const std::uint8_t> b) {
+  std::size_t n = std::min<std::size_t>(b.size(), 64);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint8_t c = b[i];
+    if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') return false;
+    if (c == 0x7f) return false;
+  }
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+void FlowInspector::on_data(Direction dir, std::span<const std::uint8_t> bytes, Timestamp ts) {
+  if (state_ == AppState::Rejected || bytes.empty()) return;
+  now_ = ts;
+  if (framing_ == Framing::Unknown) {
+    choose_framing(dir, bytes);
+    if (state_ == AppState::Rejected) return;
+  }
+  if (state_ == AppState::Undecided) {
+    inspected_ += bytes.size();
+  }
+  if (framing_ == Framing::JsonLines) {
+    feed_lines(dir, bytes);
+  } else {
+    feed_http(dir, bytes);
+  }
+  if (state_ == AppState::Undecided && inspected_ > ctx_->config.undecided_budget) reject();
+}
+
+void FlowInspector::choose_framing(Direction dir, std::span<const std::uint8_t> bytes) {
+  if (looks_like_http(bytes)) {
+    framing_ = Framing::Http;
+    auto d = static_cast<std::size_t>(dir);
+    sides_[d].is_request = !starts_with(bytes, "HTTP/1.");
+    sides_[d ^ 1u].is_request = !sides_[d].is_request;
+  } else if (looks_textual(bytes)) {
+    framing_ = Framing::JsonLines;
+  } else {
+    reject();
+  }
+}
+
+void FlowInspector::on_gap(Direction dir) {
+  // Resynchronise at the next line (or give up on HTTP framing of this direction's current message).
+  auto& s = sides_[static_cast<std::size_t>(dir)];
+  s.buffer.clear();
+  s.skip = 0;
+  s.discarding = framing_ == Framing::JsonLines;
+}
+
+void FlowInspector::feed_lines(Direction dir, std::span<const std::uint8_t> bytes) {
+  auto& s = sides_[static_cast<std::size_t>(dir)];
+  const char* p = reinterpret_cast<const char*>(bytes.data());
+  std::size_t n = bytes.size();
+  while (n > 0 && state_ != AppState::Rejected) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', n));
+    std::size_t take = nl ? static_cast<std::size_t>(nl - p) : n;
+    if (s.discarding) {
+      if (nl) s.discarding = false;
+    } else if (nl && s.buffer.empty()) {
+      handle_line(dir, {p, take});  // whole line inside this delivery: no copy
+    } else if (s.buffer.size() + take > ctx_->config.max_line_bytes) {
+      note_malformed(Anomaly::JsonLineTooLong);
+      s.buffer.clear();
+      s.discarding = nl == nullptr;
+    } else {
+      s.buffer.append(p, take);
+      if (nl) {
+        handle_line(dir, s.buffer);
+        s.buffer.clear();
+      }
+    }
+    if (!nl) break;
+    p = nl + 1;
+    n -= take + 1;
+  }
+}
+
+void FlowInspector::feed_http(Direction dir, std::span<const std::uint8_t> bytes) {
+  auto& s = sides_[static_cast<std::size_t>(dir)];
+  if (s.skip > 0) {
+    auto k = std::min<std::uint64_t>(s.skip, bytes.size());
+    s.skip -= k;
+    bytes = bytes.subspan(static_cast<std::size_t>(k));
+    if (bytes.empty()) return;
+  }
+  s.buffer.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  auto role = s.is_request ? protocols::http::Role::Request : protocols::http::Role::Response;
+  while (!s.buffer.empty() && state_ != AppState::Rejected) {
+    protocols::http::HttpMessage msg;
+    std::size_t consumed = 0;
+    Anomaly anomaly{};
+    std::span<const std::uint8_t> stream{reinterpret_cast<const std::uint8_t*>(s.buffer.data()), s.buffer.size()};
+    auto st = protocols::http::parse_message(stream, role, msg, consumed, anomaly);
+    if (st == protocols::http::HttpStatus::NeedMore) {
+      if (s.buffer.size() > ctx_->config.max_line_bytes + 16 * 1024) {
+        note_malformed(Anomaly::HttpHeaderTooLong);
+        s.buffer.clear();
+      }
+      return;
+    }
+    if (st == protocols::http::HttpStatus::Malformed) {
+      note_malformed(anomaly);
+      s.buffer.clear();
+      if (state_ == AppState::Undecided) reject();
+      return;
+    }
+    protocols::MiningMessage mm;
+    Anomaly a2{};
+    if (protocols::http::interpret(msg, role, ctx_->json, mm, a2) == protocols::ParseStatus::Parsed) {
+      handle_message(dir, mm);
+    }
+    if (consumed >= s.buffer.size()) {
+      s.skip = consumed - s.buffer.size();
+      s.buffer.clear();
+    } else {
+      s.buffer.erase(0, consumed);
+    }
+  }
+}
+
+void FlowInspector::handle_line(Direction dir, std::string_view line) {
+  line = trim(line);
+  if (line.empty()) return;
+  protocols::MiningMessage msg;
+  Anomaly anomaly{};
+  switch (ctx_->json.parse_line(line, msg, anomaly)) {
+    case protocols::ParseStatus::Parsed:
+      ++rpc_lines_;
+      handle_message(dir, msg);
+      break;
+    case protocols::ParseStatus::NotMining:
+      ++rpc_lines_;
+      break;
+    case protocols::ParseStatus::Malformed:
+      note_malformed(anomaly);
+      break;
+  }
+}
+
+void FlowInspector::handle_message(Direction dir, const protocols::MiningMessage& msg) {
+  if (msg.kind == protocols::MessageKind::Result && !session_) return;  // a bare response proves nothing
+  if (!session_) session_ = std::make_unique<MiningSession>();
+  session_->add(msg, dir, now_);
+  if (state_ == AppState::Undecided && session_->is_mining(ctx_->config.alert_threshold)) state_ = AppState::Mining;
+}
+
+void FlowInspector::note_malformed(Anomaly a) {
+  if (ctx_->anomalies) ctx_->anomalies->add(a);
+  if (state_ == AppState::Undecided && ++malformed_ > ctx_->config.max_malformed_lines && rpc_lines_ == 0) reject();
+}
+
+void FlowInspector::finish(Timestamp ts) {
+  if (state_ == AppState::Rejected) return;
+  now_ = ts;
+  if (framing_ == Framing::JsonLines) {
+    for (std::size_t d = 0; d < 2; ++d) {
+      auto& s = sides_[d];
+      if (!s.discarding && !s.buffer.empty()) {
+        std::string line = std::move(s.buffer);
+        s.buffer.clear();
+        handle_line(static_cast<Direction>(d), line);
+      }
+    }
+  }
+}
+
+void FlowInspector::reject() {
+  state_ = AppState::Rejected;
+  session_.reset();
+  for (auto& s : sides_) {
+    std::string{}.swap(s.buffer);
+  }
+}
+
+}  // namespace minewatch::detect

@@ -1,0 +1,76 @@
+#pragma once
+// The application layer of one TCP flow: frames the reassembled byte streams (newline-delimited
+// JSON-RPC or HTTP/1.x), hands messages to the mining parsers and folds them into a MiningSession.
+// Undecided flows are inspected within a byte budget; a flow no parser wants is rejected and its
+// buffers freed; a mining flow keeps scanning lines to its end so shares are counted.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "core/anomaly.hpp"
+#include "core/flow_key.hpp"
+#include "core/timestamp.hpp"
+#include "detect/mining_session.hpp"
+#include "protocols/jsonrpc/jsonrpc_parser.hpp"
+
+namespace minewatch::detect {
+
+struct InspectConfig {
+  double alert_threshold = 0.7;           // session confidence needed to call a flow mining
+  std::uint32_t undecided_budget = 32 * 1024;  // bytes inspected (both directions) before giving up
+  std::uint32_t max_malformed_lines = 8;  // non-JSON lines tolerated while undecided
+  std::uint32_t max_line_bytes = 64 * 1024;
+};
+
+// Shared by every flow of one pipeline: parsers with their reusable buffers, counters, config.
+struct InspectContext {
+  InspectConfig config;
+  protocols::jsonrpc::JsonRpcParser json;
+  AnomalyCounters* anomalies = nullptr;
+};
+
+enum class AppState : std::uint8_t { Undecided, Rejected, Mining };
+
+class FlowInspector {
+ public:
+  explicit FlowInspector(InspectContext& ctx) : ctx_(&ctx) {}
+
+  void on_data(Direction dir, std::span<const std::uint8_t> bytes, Timestamp ts);
+  void on_gap(Direction dir);
+  // Flow ended: a last unterminated line may still be a complete message.
+  void finish(Timestamp ts);
+
+  [[nodiscard]] AppState state() const { return state_; }
+  [[nodiscard]] const MiningSession* session() const { return session_.get(); }
+
+ private:
+  enum class Framing : std::uint8_t { Unknown, JsonLines, Http };
+  struct Side {
+    std::string buffer;        // partial line / unparsed HTTP bytes
+    std::uint64_t skip = 0;    // HTTP body bytes still to skip
+    bool discarding = false;   // inside an over-long line: drop until the next newline
+    bool is_request = false;   // HTTP: this direction carries requests
+  };
+
+  void choose_framing(Direction dir, std::span<const std::uint8_t> bytes);
+  void feed_lines(Direction dir, std::span<const std::uint8_t> bytes);
+  void feed_http(Direction dir, std::span<const std::uint8_t> bytes);
+  void handle_line(Direction dir, std::string_view line);
+  void handle_message(Direction dir, const protocols::MiningMessage& msg);
+  void note_malformed(Anomaly a);
+  void reject();
+
+  InspectContext* ctx_;
+  std::unique_ptr<MiningSession> session_;
+  std::array<Side, 2> sides_{};
+  Timestamp now_{};
+  std::uint64_t inspected_ = 0;
+  std::uint32_t malformed_ = 0;
+  std::uint32_t rpc_lines_ = 0;
+  Framing framing_ = Framing::Unknown;
+  AppState state_ = AppState::Undecided;
+};
+
+}  // namespace minewatch::detect

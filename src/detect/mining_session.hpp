@@ -1,0 +1,90 @@
+#pragma once
+// What one flow has shown of mining: messages folded into identity (agent, login, pool host),
+// share counters, difficulty, evidence and a verdict. Owned by the flow, created only once a flow
+// has produced its first mining message, so its strings cost nothing on ordinary traffic.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/flow_key.hpp"
+#include "core/timestamp.hpp"
+#include "protocols/mining_message.hpp"
+
+namespace minewatch::detect {
+
+struct Evidence {
+  std::string kind;    // e.g. "stratum.mining.subscribe"
+  std::string detail;  // short human-readable detail
+  double weight = 0;
+};
+
+struct ShareCounts {
+  std::uint64_t submitted = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+};
+
+class MiningSession {
+ public:
+  // A message parsed from the flow, sent in direction `dir` (canonical key direction).
+  void add(const protocols::MiningMessage& msg, Direction dir, Timestamp ts);
+
+  // Confidence that this flow is a mining session, in [0, 1]: 1 - prod(1 - w) over distinct
+  // message kinds seen. Generic responses carry no weight.
+  [[nodiscard]] double confidence() const;
+  [[nodiscard]] bool is_mining(double threshold) const { return confidence() >= threshold; }
+  // Which canonical side is the miner, from who sent requests and who sent pool notifications.
+  // nullopt when no message voted (caller falls back to the connection initiator).
+  [[nodiscard]] std::optional<Direction> miner_to_pool_direction() const;
+
+  [[nodiscard]] protocols::Family family() const { return family_; }
+  [[nodiscard]] const std::string& agent() const { return agent_; }
+  [[nodiscard]] const std::string& login() const { return login_; }
+  [[nodiscard]] const std::string& worker() const { return worker_; }
+  [[nodiscard]] const std::string& pool_host() const { return pool_host_; }
+  [[nodiscard]] const std::string& algorithm() const { return algo_; }
+  [[nodiscard]] const std::string& protocol_variant() const { return variant_; }
+  [[nodiscard]] const ShareCounts& shares() const { return shares_; }
+  [[nodiscard]] double difficulty() const { return difficulty_; }
+  [[nodiscard]] std::uint32_t difficulty_changes() const { return difficulty_changes_; }
+  [[nodiscard]] double self_hashrate() const { return self_hashrate_; }
+  [[nodiscard]] const std::vector<Evidence>& evidence() const { return evidence_; }
+  [[nodiscard]] std::uint64_t messages() const { return messages_; }
+  [[nodiscard]] Timestamp first_message() const { return first_ts_; }
+
+  static constexpr std::size_t kMaxEvidence = 12;
+
+ private:
+  void note_request(std::uint64_t id_hash, protocols::MessageKind kind);
+  std::optional<protocols::MessageKind> take_request(std::uint64_t id_hash);
+  void add_evidence(const protocols::MiningMessage& msg);
+  void set_difficulty(double d);
+
+  protocols::Family family_ = protocols::Family::Unknown;
+  std::string agent_, login_, worker_, pool_host_, algo_, variant_;
+  ShareCounts shares_;
+  double difficulty_ = 0;
+  std::uint32_t difficulty_changes_ = 0;
+  double self_hashrate_ = 0;
+  std::vector<Evidence> evidence_;
+  std::uint64_t kinds_seen_ = 0;  // bitset of MessageKind
+  std::uint64_t messages_ = 0;
+  std::array<std::int64_t, 2> votes_{};  // per canonical direction: +1 when that direction looks miner->pool
+  // Outstanding requests by id, to read the pool's verdict on each share. Small ring: pools answer fast.
+  struct PendingRequest {
+    std::uint64_t id_hash = 0;
+    protocols::MessageKind kind = protocols::MessageKind::Result;
+    bool used = false;
+  };
+  std::array<PendingRequest, 16> pending_{};
+  std::size_t pending_next_ = 0;
+  Timestamp first_ts_{};
+};
+
+// Weight of one message kind as evidence of mining (0 for generic responses).
+double evidence_weight(protocols::Family family, protocols::MessageKind kind);
+std::string_view kind_method_name(protocols::Family family, protocols::MessageKind kind);
+
+}  // namespace minewatch::detect

@@ -1,0 +1,89 @@
+#include "flow/flow_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+namespace minewatch::flow {
+namespace {
+
+FlowKey key_for(std::uint32_t n) {
+  std::uint8_t a[4] = {10, 0, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  std::uint8_t b[4] = {192, 0, 2, 1};
+  Direction d;
+  return FlowKey::make(IpAddress::v4(a), static_cast<std::uint16_t>(1024 + n % 50000), IpAddress::v4(b), 443, 6, d);
+}
+
+TEST(FlowKey, IsTheSameForBothDirections) {
+  std::uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+  Direction d1, d2;
+  auto k1 = FlowKey::make(IpAddress::v4(a), 5000, IpAddress::v4(b), 80, 6, d1);
+  auto k2 = FlowKey::make(IpAddress::v4(b), 80, IpAddress::v4(a), 5000, 6, d2);
+  EXPECT_EQ(k1, k2);
+  EXPECT_EQ(k1.hash(), k2.hash());
+  EXPECT_NE(d1, d2);
+}
+
+TEST(FlowTable, FindsInsertedFlowsAndForgetsErasedOnes) {
+  FlowTable<int> t(1000);
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    auto k = key_for(i);
+    t.insert(k, k.hash(), Timestamp{i}).payload = static_cast<int>(i);
+  }
+  EXPECT_TRUE(t.full());
+  for (std::uint32_t i = 0; i < 1000; i += 2) {
+    auto k = key_for(i);
+    t.erase(*t.find(k, k.hash()));
+  }
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    auto k = key_for(i);
+    auto* e = t.find(k, k.hash());
+    if (i % 2 == 0) {
+      EXPECT_EQ(e, nullptr) << i;
+    } else {
+      ASSERT_NE(e, nullptr) << i;
+      EXPECT_EQ(e->payload, static_cast<int>(i));
+    }
+  }
+  EXPECT_EQ(t.size(), 500u);
+}
+
+TEST(FlowTable, SurvivesRandomInsertEraseAgainstAReferenceMap) {
+  // Backward-shift deletion must keep every probe chain reachable.
+  FlowTable<std::uint32_t> t(512);
+  std::map<std::uint32_t, bool> ref;
+  std::mt19937 rng(42);
+  for (int step = 0; step < 20000; ++step) {
+    std::uint32_t n = rng() % 2000;
+    auto k = key_for(n);
+    auto* e = t.find(k, k.hash());
+    ASSERT_EQ(e != nullptr, ref.count(n) == 1) << step;
+    if (e) {
+      EXPECT_EQ(e->payload, n);
+      t.erase(*e);
+      ref.erase(n);
+    } else if (!t.full()) {
+      t.insert(k, k.hash(), Timestamp{step}).payload = n;
+      ref[n] = true;
+    }
+  }
+  EXPECT_EQ(t.size(), ref.size());
+}
+
+TEST(FlowTable, OrdersFlowsByRecencyForTimeouts) {
+  FlowTable<int> t(16);
+  auto k0 = key_for(0), k1 = key_for(1), k2 = key_for(2);
+  auto& e0 = t.insert(k0, k0.hash(), Timestamp{0});
+  t.insert(k1, k1.hash(), Timestamp{1});
+  t.insert(k2, k2.hash(), Timestamp{2});
+  EXPECT_EQ(t.oldest(), &e0);
+  t.touch(e0, Timestamp{3});
+  EXPECT_EQ(t.oldest()->key, k1);
+  std::vector<FlowKey> order;
+  t.for_each_oldest_first([&](auto& e) { order.push_back(e.key); });
+  EXPECT_EQ(order, (std::vector<FlowKey>{k1, k2, k0}));
+}
+
+}  // namespace
+}  // namespace minewatch::flow
