@@ -10,8 +10,11 @@ namespace minewatch::capture {
 enum class LinkType : std::uint32_t {
   Null = 0,  // BSD loopback: 4-byte host-order address family
   Ethernet = 1,
-  Raw = 101,   // raw IPv4 or IPv6, version nibble decides
-  Loop = 108,  // OpenBSD loopback: 4-byte network-order address family
+  Ppp = 9,          // RFC 1661 PPP, optionally with HDLC address/control bytes 0xff 0x03
+  PppHdlc = 50,     // PPP in HDLC-like framing
+  Raw = 101,        // raw IPv4 or IPv6, version nibble decides
+  CiscoHdlc = 104,  // address, control, then an EtherType
+  Loop = 108,       // OpenBSD loopback: 4-byte network-order address family
   LinuxSll = 113,
   Ipv4 = 228,
   Ipv6 = 229,

@@ -24,7 +24,7 @@ namespace minewatch {
   X(Sll2Truncated, "decode.sll2_truncated")                                                     \
   X(LoopbackTruncated, "decode.loopback_truncated")                                             \
   X(NonIpFrame, "decode.non_ip")                                                                \
-  X(PppoeTruncated, "decode.pppoe_truncated")                                                   \
+  X(PppTruncated, "decode.ppp_truncated")                                                       \
   X(IpUnknownVersion, "decode.ip_unknown_version")                                              \
   /* decode: IPv4 / IPv6 */                                                                     \
   X(Ipv4Truncated, "decode.ipv4_truncated")                                                     \

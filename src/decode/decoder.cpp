@@ -66,6 +66,18 @@ class FrameDecoder {
       case kDltRawOpenBsd: return ip_by_version(b, wire, 0, Anomaly::IpUnknownVersion);
       case static_cast<std::uint32_t>(capture::LinkType::Ipv4): return ipv4(b, wire, 0);
       case static_cast<std::uint32_t>(capture::LinkType::Ipv6): return ipv6(b, wire, 0);
+      case static_cast<std::uint32_t>(capture::LinkType::Ppp):
+      case static_cast<std::uint32_t>(capture::LinkType::PppHdlc): {
+        if (b.size() >= 2 && b[0] == 0xff && b[1] == 0x03) {
+          b = b.subspan(2);
+          wire -= 2;
+        }
+        if (b.size() < 2) return skip(Anomaly::PppTruncated);
+        return ppp(be16(b.data()), b.subspan(2), wire - 2, 0);
+      }
+      case static_cast<std::uint32_t>(capture::LinkType::CiscoHdlc):
+        if (b.size() < 4) return skip(Anomaly::PppTruncated);
+        return ethertype(be16(b.data() + 2), b.subspan(4), wire - 4, 0);
       case static_cast<std::uint32_t>(capture::LinkType::LinuxSll):
         // packet type, ARPHRD, address length, 8 address bytes, then the protocol (an EtherType).
         if (b.size() < 16) return skip(Anomaly::SllTruncated);
@@ -131,15 +143,18 @@ class FrameDecoder {
         case kEtherMplsMulticast: return mpls(b, wire, depth);
         case kEtherPppoeSession: {
           // version/type, code, session id, length, then the 2-byte PPP protocol.
-          if (b.size() < 8) return skip(Anomaly::PppoeTruncated);
-          const std::uint16_t ppp = be16(b.data() + 6);
-          if (ppp == kPppIpv4) return ipv4(b.subspan(8), wire - 8, depth);
-          if (ppp == kPppIpv6) return ipv6(b.subspan(8), wire - 8, depth);
-          return skip(Anomaly::NonIpFrame);
+          if (b.size() < 8) return skip(Anomaly::PppTruncated);
+          return ppp(be16(b.data() + 6), b.subspan(8), wire - 8, depth);
         }
         default: return skip(Anomaly::NonIpFrame);
       }
     }
+  }
+
+  DecodeStatus ppp(std::uint16_t protocol, Bytes b, std::uint32_t wire, int depth) {
+    if (protocol == kPppIpv4) return ipv4(b, wire, depth);
+    if (protocol == kPppIpv6) return ipv6(b, wire, depth);
+    return skip(Anomaly::NonIpFrame);  // LCP, IPCP, CHAP, ...
   }
 
   DecodeStatus mpls(Bytes b, std::uint32_t wire, int depth) {

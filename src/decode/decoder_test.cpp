@@ -302,6 +302,15 @@ TEST(Decoder, DecodesPppoeSessionCarryingIpv4AndIpv6) {
                  Anomaly::NonIpFrame);
 }
 
+TEST(Decoder, DecodesPppAndCiscoHdlcLinkTypes) {
+  expect_stratum_tcp_v4(decode(LinkType::Ppp, cat({Bytes{0xff, 0x03, 0x00, 0x21}, ipv4(6, stratum_tcp())})));
+  expect_stratum_tcp_v6(decode(LinkType::Ppp, cat({Bytes{0x00, 0x57}, ipv6(6, stratum_tcp())})));
+  expect_stratum_tcp_v4(decode(LinkType::PppHdlc, cat({Bytes{0xff, 0x03, 0x00, 0x21}, ipv4(6, stratum_tcp())})));
+  expect_stratum_tcp_v4(decode(LinkType::CiscoHdlc, cat({Bytes{0x0f, 0x00, 0x08, 0x00}, ipv4(6, stratum_tcp())})));
+  expect_skipped(decode(LinkType::Ppp, Bytes{0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4}), Anomaly::NonIpFrame);
+  expect_skipped(decode(LinkType::CiscoHdlc, Bytes{0x8f, 0x00, 0x80}), Anomaly::PppTruncated);
+}
+
 TEST(Decoder, SkipsArpAsNonIpFrame) {
   expect_skipped(decode(LinkType::Ethernet, cat({ethernet(0x0806), Bytes(28, 0)})), Anomaly::NonIpFrame);
 }
@@ -363,7 +372,7 @@ TEST(Decoder, DecodesOpenBsdLoopInNetworkOrder) {
 }
 
 TEST(Decoder, CountsUnsupportedLinkType) {
-  expect_skipped(decode(104u, cat({Bytes{0x0f, 0, 0x08, 0}, ipv4(6, stratum_tcp())})),
+  expect_skipped(decode(192u, cat({Bytes{0x0f, 0, 0x08, 0}, ipv4(6, stratum_tcp())})),
                  Anomaly::CaptureUnsupportedLinkType);
 }
 
