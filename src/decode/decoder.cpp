@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 namespace minewatch::decode {
@@ -49,6 +50,18 @@ constexpr std::uint32_t kDltRawOpenBsd = 14;
 inline std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>((p[0] << 8) | p[1]); }
 inline std::uint32_t be32(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+}
+
+// Written in place: building an IpAddress on the stack and copying it costs a store-forwarding
+// stall (narrow stores, one wide reload) that showed up as a third of IPv4 decode time.
+inline void set_v4(IpAddress& a, const std::uint8_t* p) {
+  a.bytes = {};
+  std::memcpy(a.bytes.data(), p, 4);
+  a.is_v6 = false;
+}
+inline void set_v6(IpAddress& a, const std::uint8_t* p) {
+  std::memcpy(a.bytes.data(), p, 16);
+  a.is_v6 = true;
 }
 
 // Walks one frame from the link layer inwards. Each layer gets the bytes that were captured for it
@@ -201,8 +214,8 @@ class FrameDecoder {
     if (total_len < header_len || total_len > wire) return skip(Anomaly::Ipv4BadTotalLength);
     if (b.size() < header_len) return skip(Anomaly::Ipv4Truncated);
     if ((be16(p + 6) & 0x3FFF) != 0) return skip(Anomaly::Ipv4Fragment);  // MF or offset != 0
-    out_.src = IpAddress::v4(p + 12);
-    out_.dst = IpAddress::v4(p + 16);
+    set_v4(out_.src, p + 12);
+    set_v4(out_.dst, p + 16);
     const std::size_t captured_end = std::min<std::size_t>(b.size(), total_len);
     return transport(p[9], b.subspan(header_len, captured_end - header_len), total_len - header_len, depth);
   }
@@ -241,8 +254,8 @@ class FrameDecoder {
           break;
         }
         default:
-          out_.src = IpAddress::v6(p + 8);
-          out_.dst = IpAddress::v6(p + 24);
+          set_v6(out_.src, p + 8);
+          set_v6(out_.dst, p + 24);
           return transport(next, b.subspan(offset, captured_end - offset),
                            total_len - static_cast<std::uint32_t>(offset), depth);
       }
