@@ -55,7 +55,7 @@ TEST(FlowTable, SurvivesRandomInsertEraseAgainstAReferenceMap) {
   std::map<std::uint32_t, bool> ref;
   std::mt19937 rng(42);
   for (int step = 0; step < 20000; ++step) {
-    std::uint32_t n = rng() % 2000;
+    auto n = static_cast<std::uint32_t>(rng() % 2000);
     auto k = key_for(n);
     auto* e = t.find(k, k.hash());
     ASSERT_EQ(e != nullptr, ref.count(n) == 1) << step;
