@@ -1,6 +1,8 @@
 #pragma once
 // Classic pcap (µs or ns timestamps, either byte order) read by walking an mmap'd file in place:
-// frames point straight into the mapping, so a batch costs no copies.
+// frames point straight into the mapping, so a batch costs no copies (and frames outlive the batch:
+// they stay valid as long as the reader). A file truncated by another process while mapped raises
+// SIGBUS, as with any mmap reader; captures still being written belong to the libpcap path.
 #include <cstdint>
 #include <memory>
 #include <span>

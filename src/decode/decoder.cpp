@@ -40,6 +40,7 @@ constexpr std::uint8_t kIpv6Fragment = 44;
 constexpr std::uint8_t kIpv6Ah = 51;
 constexpr std::uint8_t kIpv6DestOpts = 60;
 constexpr std::uint8_t kIpv6Mobility = 135;
+constexpr std::uint8_t kIpv6NoNextHeader = 59;
 
 constexpr std::uint16_t kVxlanPort = 4789;
 
@@ -225,8 +226,9 @@ class FrameDecoder {
     const std::uint8_t* p = b.data();
     if ((p[0] >> 4) != 6) return skip(Anomaly::Ipv6BadVersion);
     std::uint32_t total_len = 40u + be16(p + 4);
-    // Payload length 0 means a jumbogram or a pre-segmentation-offload capture: trust the wire.
-    if (total_len == 40) total_len = wire;
+    // Payload length 0 means a jumbogram or a pre-segmentation-offload capture (trust the wire),
+    // unless nothing follows the header at all.
+    if (total_len == 40 && p[6] != kIpv6NoNextHeader) total_len = wire;
     if (total_len > wire) return skip(Anomaly::Ipv6BadPayloadLength);
     const std::size_t captured_end = std::min<std::size_t>(b.size(), total_len);
 

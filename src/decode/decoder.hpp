@@ -10,9 +10,13 @@ enum class DecodeStatus : std::uint8_t {
   Skipped,  // not usable for flows: non-IP, fragment, or malformed; the reason was counted
 };
 
-// Pure: frame bytes in, PacketView out. Handles Ethernet, 802.1Q/QinQ, MPLS, Linux SLL/SLL2,
-// raw IPv4/IPv6, BSD loopback, IPv4 options, IPv6 extension headers, IP-in-IP. Never throws; every
-// malformed or skipped frame increments exactly one anomaly counter.
+// Pure: frame bytes in, PacketView out. Handles Ethernet, 802.1Q/QinQ, MPLS (incl. Ethernet
+// pseudowires), PPPoE, PPP, Cisco HDLC, Linux SLL/SLL2, raw IPv4/IPv6, BSD loopback, IPv4 options,
+// IPv6 extension headers, IP-in-IP, GRE and VXLAN (tunnels report the innermost packet, bounded
+// depth). Never throws, never allocates; every skipped frame increments exactly one anomaly
+// counter. An Ok frame of a protocol other than TCP/UDP counts Anomaly::OtherTransport and has
+// ports 0, an empty payload and payload_wire_len = its IP payload length. On Skipped, `out` holds
+// only ts and wire_len reliably. Payload spans point into frame.data.
 DecodeStatus decode_frame(const capture::Frame& frame, PacketView& out, AnomalyCounters& anomalies);
 
 }  // namespace minewatch::decode

@@ -448,6 +448,15 @@ TEST(Decoder, RejectsIpv6PayloadLengthBeyondTheFrame) {
   expect_skipped(decode(LinkType::Ethernet, frame), Anomaly::Ipv6BadPayloadLength);
 }
 
+TEST(Decoder, KeepsAnEmptyIpv6PacketEmptyDespitePadding) {
+  Bytes frame = cat({ethernet(0x86DD), ipv6(59, {})});
+  frame.resize(60, 0);
+  const Decoded d = decode(LinkType::Ethernet, frame);
+  ASSERT_EQ(d.status, DecodeStatus::Ok);
+  EXPECT_EQ(d.view.proto, 59);
+  EXPECT_EQ(d.view.payload_wire_len, 0u);
+}
+
 TEST(Decoder, DecodesIpInIpToTheInnerPacket) {
   const Decoded d = decode(LinkType::Ethernet, cat({ethernet(0x0800), ipv4(4, ipv4(6, stratum_tcp()), {}, 0, 99, 98)}));
   expect_stratum_tcp_v4(d);

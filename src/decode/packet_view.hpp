@@ -22,11 +22,11 @@ struct PacketView {
   IpAddress dst;
   std::uint16_t sport = 0;
   std::uint16_t dport = 0;
-  std::uint8_t proto = 0;      // IP protocol of the innermost decoded header (6 TCP, 17 UDP, ...)
+  std::uint8_t proto = 0;  // IP protocol of the innermost decoded header (6 TCP, 17 UDP, ...)
   std::uint8_t tcp_flags = 0;
   std::uint32_t seq = 0;
   std::uint32_t ack = 0;
-  std::uint32_t wire_len = 0;  // frame length on the wire
+  std::uint32_t wire_len = 0;          // frame length on the wire
   std::uint32_t payload_wire_len = 0;  // L4 payload length per the IP header (may exceed payload.size() when snapped)
   std::span<const std::uint8_t> payload;
 };
