@@ -34,6 +34,7 @@ struct Job {
   MiningPlan plan;
   Nanos duration = 0;
   Decoy decoy = Decoy::Electrum;
+  Nanos max_duration = 0;
 };
 
 Job make_job(Nanos start, Job::Kind kind) {
@@ -53,11 +54,11 @@ Nanos at(double s) { return kEpoch + static_cast<Nanos>(s * static_cast<double>(
 Background pick_background(Rng& rng, bool isp) {
   const double r = rng.uniform();
   if (isp) {
-    if (r < 0.42) return Background::Dns;
-    if (r < 0.76) return Background::Tls;
-    if (r < 0.85) return Background::Http;
-    if (r < 0.93) return Background::Quic;
-    if (r < 0.965) return Background::Bulk;
+    if (r < 0.55) return Background::Dns;
+    if (r < 0.81) return Background::Tls;
+    if (r < 0.90) return Background::Http;
+    if (r < 0.97) return Background::Quic;
+    if (r < 0.977) return Background::Bulk;
     return Background::Ssh;
   }
   if (r < 0.25) return Background::Dns;
@@ -102,7 +103,7 @@ void run_job(Context& ctx, Rng& rng, const Job& j) {
       tls_mining_session(ctx, rng, j.start, j.duration);
       return;
     case Job::Kind::Decoy:
-      decoy_flow(ctx, rng, j.start, j.decoy);
+      decoy_flow(ctx, rng, j.start, j.decoy, j.max_duration);
       return;
   }
 }
@@ -191,13 +192,25 @@ int generate(const Options& o) {
       t += static_cast<Nanos>(master.exponential(400.0 * static_cast<double>(kUs)));
       cap.advance(t);
       Rng rng = master.fork(i);
+      // Long sessions should end with the capture, not trail on alone: estimate where it ends from the
+      // bytes per simulated second so far.
+      Nanos left = 180 * kSec;
+      const Nanos elapsed = t - kEpoch;
+      if (elapsed > 5 * kSec) {
+        const double produced = static_cast<double>(cap.file_bytes_written() + cap.bytes_queued());
+        const double est_end =
+            o.flows ? static_cast<double>(*o.flows) / static_cast<double>(i) * static_cast<double>(elapsed)
+                    : target / produced * static_cast<double>(elapsed);
+        left = std::clamp(static_cast<Nanos>(est_end) - elapsed, 20 * kSec, 180 * kSec);
+      }
       Job j = make_job(t, Job::Kind::Background);
       if (rng.chance(fraction)) {
         j.kind = Job::Kind::Mining;
-        j.plan = random_plan(rng, static_cast<Nanos>(rng.uniform(30, 180) * static_cast<double>(kSec)));
+        j.plan = random_plan(rng, std::min(left, static_cast<Nanos>(rng.uniform(30, 180) * static_cast<double>(kSec))));
       } else if (rng.chance(0.0005)) {
         j.kind = Job::Kind::Decoy;
         j.decoy = rng.pick(kAllDecoys);
+        j.max_duration = left;
       } else {
         j.background = pick_background(rng, true);
         j.bg = pick_bg_options(rng, true);

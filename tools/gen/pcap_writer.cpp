@@ -87,6 +87,7 @@ std::uint32_t Capture::new_chunk(std::size_t capacity) {
   Chunk& c = chunks_[id];
   if (c.data.size() < capacity) c.data.resize(capacity);
   c.used = 0;
+  c.live = 0;
   c.pending = 0;
   c.open = true;
   return id;
@@ -120,6 +121,10 @@ std::uint8_t* Capture::reserve(std::size_t max_len) {
     reserved_chunk_ = long_chunk_;
     return c.data.data() + c.used;
   }
+  return reserve_shared(max_len);
+}
+
+std::uint8_t* Capture::reserve_shared(std::size_t max_len) {
   if (shared_chunk_ == UINT32_MAX || chunks_[shared_chunk_].used + max_len > chunks_[shared_chunk_].data.size()) {
     if (shared_chunk_ != UINT32_MAX) {
       Chunk& old = chunks_[shared_chunk_];
@@ -132,12 +137,46 @@ std::uint8_t* Capture::reserve(std::size_t max_len) {
   return chunks_[shared_chunk_].data.data() + chunks_[shared_chunk_].used;
 }
 
+// A chunk stays allocated while any of its packets waits; a few long-lived flows would pin most chunks.
+// When the number of chunks has doubled, the stragglers of mostly-written chunks move to fresh chunks.
+void Capture::maybe_compact() {
+  const std::size_t in_use = chunks_.size() - free_chunks_.size();
+  if (in_use < 32 || in_use < 2 * chunks_after_compaction_) return;
+  std::vector<char> victim(chunks_.size(), 0);
+  bool any = false;
+  for (std::size_t i = 0; i < chunks_.size(); ++i) {
+    const Chunk& c = chunks_[i];
+    if (!c.open && c.pending > 0 && c.live * 4 < c.data.size()) victim[i] = any = true;
+  }
+  if (any) {
+    for (Record& r : heap_) {
+      if (victim[r.chunk] == 0) continue;
+      std::uint8_t* dst = reserve_shared(r.len);
+      std::memcpy(dst, chunks_[r.chunk].data.data() + r.offset, r.len);
+      Chunk& to = chunks_[reserved_chunk_];
+      r.chunk = reserved_chunk_;
+      r.offset = static_cast<std::uint32_t>(to.used);
+      to.used += r.len;
+      to.live += r.len;
+      ++to.pending;
+    }
+    for (std::size_t i = 0; i < victim.size(); ++i) {
+      if (victim[i] == 0) continue;
+      chunks_[i].pending = 0;
+      chunks_[i].live = 0;
+      release(static_cast<std::uint32_t>(i));
+    }
+  }
+  chunks_after_compaction_ = chunks_.size() - free_chunks_.size();
+}
+
 void Capture::commit(Nanos ts, std::size_t len) {
   Chunk& c = chunks_[reserved_chunk_];
   heap_.push_back(
       Record{ts, order_++, reserved_chunk_, static_cast<std::uint32_t>(c.used), static_cast<std::uint32_t>(len)});
   std::push_heap(heap_.begin(), heap_.end(), later);
   c.used += len;
+  c.live += len;
   ++c.pending;
   queued_bytes_ += len;
 }
@@ -164,6 +203,7 @@ void Capture::write_record(const Record& r) {
   frame_bytes_ += r.len;
   file_bytes_ += 16 + r.len;
   queued_bytes_ -= r.len;
+  c.live -= r.len;
   if (--c.pending == 0 && !c.open) release(r.chunk);
 }
 
@@ -174,6 +214,7 @@ void Capture::advance(Nanos ts) {
     heap_.pop_back();
     write_record(r);
   }
+  maybe_compact();
 }
 
 std::optional<std::string> Capture::finish() {

@@ -64,6 +64,7 @@ class Capture {
   struct Chunk {
     std::vector<std::uint8_t> data;
     std::size_t used = 0;
+    std::size_t live = 0;  // bytes of packets not yet written
     std::uint32_t pending = 0;
     bool open = false;  // still being filled
   };
@@ -78,6 +79,8 @@ class Capture {
   std::uint32_t new_chunk(std::size_t capacity);
   void release(std::uint32_t id);
   void write_record(const Record& r);
+  std::uint8_t* reserve_shared(std::size_t max_len);
+  void maybe_compact();
   void put_u32(std::uint32_t v);
   void flush_out();
 
@@ -90,6 +93,7 @@ class Capture {
   std::uint32_t reserved_chunk_ = UINT32_MAX;
   std::vector<Record> heap_;
   std::uint64_t order_ = 0;
+  std::size_t chunks_after_compaction_ = 0;
   std::vector<std::uint8_t> out_;
   std::size_t out_used_ = 0;
   Nanos last_written_ = 0;

@@ -132,6 +132,7 @@ void tls_mining_session(Context& ctx, Rng& rng, Nanos start, Nanos duration);
 enum class Decoy { Electrum, BitcoindRpc, Web3Rpc, TplinkSmartHome, Http3333, Binary4444, Telnet14444, BitcoinP2p };
 inline constexpr Decoy kAllDecoys[] = {Decoy::Electrum, Decoy::BitcoindRpc, Decoy::Web3Rpc,     Decoy::TplinkSmartHome,
                                        Decoy::Http3333, Decoy::Binary4444,  Decoy::Telnet14444, Decoy::BitcoinP2p};
-void decoy_flow(Context& ctx, Rng& rng, Nanos start, Decoy kind);
+// `max_duration` 0: the decoy's own choice (2-7 minutes).
+void decoy_flow(Context& ctx, Rng& rng, Nanos start, Decoy kind, Nanos max_duration = 0);
 
 }  // namespace mwgen

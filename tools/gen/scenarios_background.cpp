@@ -53,8 +53,8 @@ void close(TcpConnection& c, Rng& rng) {
 }
 
 std::size_t tls_size(Rng& rng, const BackgroundOptions& opt) {
-  return opt.isp ? static_cast<std::size_t>(std::clamp(rng.lognormal(12000, 1.4), 500.0, 3e6))
-                 : static_cast<std::size_t>(std::clamp(rng.lognormal(12000, 1.0), 500.0, 200e3));
+  return opt.isp ? static_cast<std::size_t>(std::clamp(rng.lognormal(3000, 1.3), 300.0, 3e6))
+                 : static_cast<std::size_t>(std::clamp(rng.lognormal(6000, 1.0), 500.0, 100e3));
 }
 
 void http_flow(Context& ctx, Rng& rng, Nanos start, const BackgroundOptions& opt) {
@@ -72,7 +72,7 @@ void http_flow(Context& ctx, Rng& rng, Nanos start, const BackgroundOptions& opt
     c.send(Side::Client, req);
     c.wait(c.timing().server_rtt + static_cast<Nanos>(rng.uniform(1, 30) * static_cast<double>(kMs)));
     const auto body =
-        static_cast<std::size_t>(std::clamp(rng.lognormal(opt.isp ? 8000 : 5000, 1.3), 50.0, opt.isp ? 2e6 : 100e3));
+        static_cast<std::size_t>(std::clamp(rng.lognormal(opt.isp ? 3000 : 5000, 1.3), 50.0, opt.isp ? 2e6 : 100e3));
     const bool text = path.ends_with(".html") || path == "/" || path.starts_with("/news");
     std::string resp =
         "HTTP/1.1 200 OK\r\nServer: nginx/1.24.0\r\nDate: Fri, 01 Mar 2024 00:00:00 GMT\r\n"
@@ -162,8 +162,7 @@ void quic_flow(Context& ctx, Rng& rng, Nanos start, const BackgroundOptions& opt
   short_packet(true, rng.range(60, 600));
   f.send(Side::Client, t, std::span<const std::uint8_t>{p});
   t += tm.server_rtt;
-  auto down =
-      static_cast<std::size_t>(std::clamp(rng.lognormal(opt.isp ? 40000 : 20000, 1.3), 1000.0, opt.isp ? 20e6 : 300e3));
+  auto down = static_cast<std::size_t>(std::clamp(rng.lognormal(8000, 1.3), 1000.0, opt.isp ? 20e6 : 100e3));
   const Nanos gap = static_cast<Nanos>(1300.0 * 8e9 / tm.server_bps);
   int since_ack = 0;
   while (down > 0) {
@@ -189,8 +188,8 @@ void bulk_flow(Context& ctx, Rng& rng, Nanos start, const BackgroundOptions& opt
   tm.server_bps = std::clamp(rng.lognormal(80e6, 0.8), 5e6, 1e9);
   TcpConnection c(ctx.cap, rng, a, start, tm);
   c.handshake();
-  const auto size = static_cast<std::size_t>(opt.isp ? std::min(rng.pareto(150e3, 1.15), 300e6)
-                                                     : std::clamp(rng.lognormal(250e3, 0.7), 50e3, 800e3));
+  const auto size = static_cast<std::size_t>(opt.isp ? std::min(rng.pareto(80e3, 1.2), 100e6)
+                                                     : std::clamp(rng.lognormal(150e3, 0.7), 50e3, 400e3));
   const bool upload = rng.chance(0.15);
   if (tls) {
     tls_handshake(c, rng, rng.pick(kSites), rng.chance(0.7));

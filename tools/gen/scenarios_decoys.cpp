@@ -318,7 +318,7 @@ void bitcoin_p2p(TcpConnection& c, Rng& rng, Nanos end, const FlowAddr& a) {
 
 }  // namespace
 
-void decoy_flow(Context& ctx, Rng& rng, Nanos start, Decoy kind) {
+void decoy_flow(Context& ctx, Rng& rng, Nanos start, Decoy kind, Nanos max_duration) {
   std::uint16_t port = 0;
   std::string_view what;
   switch (kind) {
@@ -354,7 +354,9 @@ void decoy_flow(Context& ctx, Rng& rng, Nanos start, Decoy kind) {
   TcpConnection c(ctx.cap, rng, a, start, random_timing(rng));
   c.handshake();
   c.wait(c.timing().client_rtt);
-  const Nanos end = start + secs(rng.uniform(120, 400));
+  Nanos duration = secs(rng.uniform(120, 400));
+  if (max_duration > 0) duration = std::min(duration, max_duration);
+  const Nanos end = start + duration;
   const std::string host = server.str() + ":" + std::to_string(port);
   switch (kind) {
     case Decoy::Electrum:
