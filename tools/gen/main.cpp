@@ -54,7 +54,7 @@ Nanos at(double s) { return kEpoch + static_cast<Nanos>(s * static_cast<double>(
 Background pick_background(Rng& rng, bool isp) {
   const double r = rng.uniform();
   if (isp) {
-    if (r < 0.55) return Background::Dns;
+    if (r < 0.57) return Background::Dns;
     if (r < 0.81) return Background::Tls;
     if (r < 0.90) return Background::Http;
     if (r < 0.97) return Background::Quic;

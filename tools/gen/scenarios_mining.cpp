@@ -105,6 +105,9 @@ class Session {
   virtual Nanos job_interval() = 0;
   virtual Nanos tick_interval() { return 0; }
   virtual double work(double diff) const = 0;  // hashes (or solutions) per share at `diff`
+  // The username exactly as the miner sent it, and its account (wallet) part.
+  virtual std::string full_login() const { return worker_.empty() ? login_ : login_ + "." + worker_; }
+  virtual std::string account() const { return login_; }
   virtual double next_diff(double diff) { return rng_.chance(0.5) ? diff * 2 : diff / 2; }
 
   // Messaging with the session's adversities applied.
@@ -170,6 +173,7 @@ class Session {
   bool diff_seen_ = false;
   int shares_ = 0, accepted_ = 0, rejected_ = 0;
   std::optional<double> reported_hashrate_;
+  std::string worker_field_;  // ETHProxy's top-level "worker" value
 };
 
 Delivery Session::delivery(std::size_t size) {
@@ -272,8 +276,10 @@ void Session::run() {
                          {"family", family_},
                          {"variant", variant_}});
   if (!agent_.empty()) line.set("agent", agent_);
-  line.set("login", login_);
+  line.set("login", full_login());
+  line.set("account", account());
   if (!worker_.empty()) line.set("worker", worker_);
+  if (!worker_field_.empty()) line.set("worker_field", worker_field_);
   line.set("true_hashrate", hashrate_);
   line.set("hashrate_unit", unit_);
   if (reported_hashrate_) line.set("reported_hashrate", *reported_hashrate_);
@@ -681,6 +687,8 @@ class CryptoNote : public Session {
   }
   std::string wallet_, session_id_, job_id_, seed_;
   bool worker_in_login_ = false;
+  std::string full_login() const override { return login_; }
+  std::string account() const override { return wallet_; }
   std::uint64_t height_ = 0;
 };
 
@@ -699,9 +707,9 @@ class EthProxy : public Session {
     static constexpr std::uint16_t kPorts[] = {8008, 9999, 4444};
     port = rng_.pick(kPorts);
     login_ = "0x" + rng_.hex(40);
-    worker_ = "eth1.0";
     rig_ = "rig" + std::to_string(rng_.range(1, 40));
-    if (rng_.chance(0.5)) worker_ = rig_;
+    worker_ = rig_;  // the ".rig" suffix of the login; Claymore's top-level "worker" is often just "eth1.0"
+    worker_field_ = rng_.chance(0.5) ? "eth1.0" : rig_;
     hashrate_ = std::round(std::clamp(rng_.lognormal(150e6, 0.7), 20e6, 3e9) / 1e5) * 1e5;
     set_diff(std::max(1e9, std::round(hashrate_ * rng_.uniform(15, 40) / 1e9) * 1e9));
     client_id_ = "0x" + rng_.hex(64);
@@ -711,7 +719,7 @@ class EthProxy : public Session {
   Nanos tick_interval() override { return 30 * kSec; }
   Json request(std::string_view method, Json params) {
     Json j;
-    j.set("worker", worker_);
+    j.set("worker", worker_field_);
     if (lw_.style().jsonrpc) j.set("jsonrpc", "2.0");
     j.set("params", std::move(params));
     j.set("id", id());
@@ -732,6 +740,16 @@ class EthProxy : public Session {
   }
   void setup() override {
     seed_ = "0x" + rng_.hex(64);
+    if (coalesce()) {  // login and the first getWork written together, answered together
+      queue(Side::Client, request("eth_submitLogin", Json::arr({login_ + "." + rig_, "x"})));
+      queue(Side::Client, request("eth_getWork", Json::arr({})));
+      flush(Side::Client);
+      pool_delay();
+      queue(Side::Server, result(lw_.id(1), true));
+      queue(Side::Server, result(lw_.id(2), work_package()));
+      flush(Side::Server);
+      return;
+    }
     say(Side::Client, request("eth_submitLogin", Json::arr({login_ + "." + rig_, "x"})));
     pool_delay();
     say(Side::Server, result(lw_.id(1), true));
@@ -751,7 +769,9 @@ class EthProxy : public Session {
     const auto sid = next_id_;
     say(Side::Client, request("eth_submitWork", Json::arr({"0x" + rng_.hex(16), header_, "0x" + rng_.hex(64)})));
     pool_delay();
-    say(Side::Server, result(lw_.id(sid), accept()));
+    queue(Side::Server, result(lw_.id(sid), accept()));
+    if (coalesce() && rng_.chance(0.3)) queue(Side::Server, result(lw_.id(0), work_package()));
+    flush(Side::Server);
   }
   void tick() override {
     // The miner's own report, a little noisy around the true rate.
@@ -816,7 +836,7 @@ class HttpMining : public Session {
   double work(double d) const override { return d * k2_32; }
   Nanos job_interval() override { return static_cast<Nanos>(rng_.uniform(20, 40) * static_cast<double>(kSec)); }
 
-  void post(std::string_view body) {
+  void post(std::string_view body, bool send_now = true) {
     std::string req = "POST / HTTP/1.1\r\nAuthorization: Basic " + base64(user_ + ":x") + "\r\nHost: " + host_header_ +
                       "\r\nUser-Agent: " + agent_ +
                       "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
@@ -826,16 +846,16 @@ class HttpMining : public Session {
     req += "\r\n";
     req += body;
     queue_raw(Side::Client, req);
-    flush(Side::Client);
+    if (send_now) flush(Side::Client);
   }
-  void reply(std::string_view body) {
+  void reply(std::string_view body, bool send_now = true) {
     std::string resp =
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
         "\r\nX-Long-Polling: /LP\r\nX-Roll-Ntime: expire=120\r\nServer: " + (gbt_ ? "ckpool" : "eloipool") +
         "\r\nConnection: keep-alive\r\n\r\n";
     resp += body;
     queue_raw(Side::Server, resp);
-    flush(Side::Server);
+    if (send_now) flush(Side::Server);
   }
   std::string body(const Json& j) {
     std::string s = lw_.line(j);
@@ -919,6 +939,21 @@ class HttpMining : public Session {
     if (!gbt_) {
       std::string solved = data_;
       if (solved.size() >= 160) solved.replace(152, 8, rng_.hex(8));
+      if (coalesce() && rng_.chance(0.5)) {
+        // HTTP pipelining: the submit and the next getwork in one segment, both answers in one.
+        post(body(rpc("getwork", Json::arr({solved}))), false);
+        const auto next = next_id_;
+        post(body(rpc("getwork", Json::arr({}))));
+        pool_delay();
+        reply(body(result(rid, accept())), false);
+        data_ = "00000020" + rng_.hex(144) + "00000000" +
+                "000000800000000000000000000000000000000000000000000000000000000000000000000000000000000080020000";
+        reply(body(result(
+            next, Json::obj({{"midstate", rng_.hex(64)},
+                             {"data", data_},
+                             {"target", reverse_hex_bytes(diff1_over_hex(static_cast<std::uint64_t>(diff_)))}}))));
+        return;
+      }
       post(body(rpc("getwork", Json::arr({solved}))));
       pool_delay();
       const bool ok = accept();
@@ -935,6 +970,7 @@ class HttpMining : public Session {
     set_diff(std::max(1.0, pow2_near(d)));
     fetch();
   }
+  std::string full_login() const override { return user_; }
   bool gbt_;
   std::string host_header_, user_, data_, workid_;
 };
