@@ -61,7 +61,20 @@ namespace minewatch {
   X(EthproxyBadParams, "ethproxy.bad_params")                                                   \
   X(HttpHeaderTooLong, "http.header_too_long")                                                  \
   X(HttpMalformed, "http.malformed")                                                            \
-  X(HttpBodyTooLong, "http.body_too_long")
+  X(HttpBodyTooLong, "http.body_too_long")                                                      \
+  X(TlsRecordTooLong, "tls.record_too_long")                                                    \
+  X(TlsHelloTooLong, "tls.hello_too_long")                                                      \
+  X(TlsNotClientHello, "tls.not_client_hello")                                                  \
+  X(TlsUnexpectedRecord, "tls.unexpected_record")                                               \
+  X(TlsBadLength, "tls.bad_length")                                                             \
+  X(TlsBadExtension, "tls.bad_extension")                                                       \
+  X(TlsSniTooLong, "tls.sni_too_long")                                                          \
+  X(DnsTruncated, "dns.truncated")                                                              \
+  X(DnsBadLabel, "dns.bad_label")                                                               \
+  X(DnsNameTooLong, "dns.name_too_long")                                                        \
+  X(DnsBadPointer, "dns.bad_pointer")                                                           \
+  X(DnsBadRdata, "dns.bad_rdata")                                                               \
+  X(DnsTcpBadLength, "dns.tcp_bad_length")
 
 enum class Anomaly : std::uint16_t {
 #define MW_ANOMALY_ENUM(name, text) name,
