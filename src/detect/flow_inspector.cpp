@@ -42,14 +42,13 @@ std::string_view trim(std::string_view s) {
 void FlowInspector::on_data(Direction dir, std::span<const std::uint8_t> bytes, Timestamp ts) {
   if (state_ == AppState::Rejected || bytes.empty()) return;
   now_ = ts;
-  if (framing_ == Framing::Unknown) {
-    choose_framing(dir, bytes);
-    if (state_ == AppState::Rejected) return;
+  if (state_ == AppState::Undecided) inspected_ += bytes.size();
+  auto& side = sides_[static_cast<std::size_t>(dir)];
+  if (side.framing == Framing::Unknown) {
+    bytes = choose_framing(dir, bytes);
+    if (state_ == AppState::Rejected || bytes.empty()) return;
   }
-  if (state_ == AppState::Undecided) {
-    inspected_ += bytes.size();
-  }
-  if (framing_ == Framing::JsonLines) {
+  if (side.framing == Framing::JsonLines) {
     feed_lines(dir, bytes);
   } else {
     feed_http(dir, bytes);
@@ -57,25 +56,49 @@ void FlowInspector::on_data(Direction dir, std::span<const std::uint8_t> bytes, 
   if (state_ == AppState::Undecided && inspected_ > ctx_->config.undecided_budget) reject();
 }
 
-void FlowInspector::choose_framing(Direction dir, std::span<const std::uint8_t> bytes) {
+std::span<const std::uint8_t> FlowInspector::choose_framing(Direction dir, std::span<const std::uint8_t> bytes) {
+  auto d = static_cast<std::size_t>(dir);
+  auto& side = sides_[d];
   if (looks_like_http(bytes)) {
-    framing_ = Framing::Http;
-    auto d = static_cast<std::size_t>(dir);
-    sides_[d].is_request = !starts_with(bytes, "HTTP/1.");
-    sides_[d ^ 1u].is_request = !sides_[d].is_request;
-  } else if (looks_textual(bytes)) {
-    framing_ = Framing::JsonLines;
-  } else {
-    reject();
+    side.framing = Framing::Http;
+    side.is_request = !starts_with(bytes, "HTTP/1.");
+    return bytes;
   }
+  if (!looks_textual(bytes)) {
+    reject();
+    return {};
+  }
+  // Joined mid-stream: an HTTP message may begin inside this chunk, after the tail of the previous one.
+  std::string_view text{reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+  for (std::size_t pos = text.find_first_of("\n}"); pos != std::string_view::npos && pos + 1 < text.size();
+       pos = text.find_first_of("\n}", pos + 1)) {
+    auto rest = bytes.subspan(pos + 1);
+    if (looks_like_http(rest)) {
+      side.framing = Framing::Http;
+      side.is_request = !starts_with(rest, "HTTP/1.");
+      return rest;
+    }
+  }
+  side.framing = Framing::JsonLines;
+  return bytes;
+}
+
+void FlowInspector::switch_to_http(Direction dir, std::span<const std::uint8_t> bytes) {
+  auto& side = sides_[static_cast<std::size_t>(dir)];
+  side.framing = Framing::Http;
+  side.is_request = !starts_with(bytes, "HTTP/1.");
+  side.buffer.clear();
+  side.discarding = false;
+  feed_http(dir, bytes);
 }
 
 void FlowInspector::on_gap(Direction dir) {
-  // Resynchronise at the next line (or give up on HTTP framing of this direction's current message).
+  // Resynchronise at the next line, or at the next HTTP message start.
   auto& s = sides_[static_cast<std::size_t>(dir)];
   s.buffer.clear();
   s.skip = 0;
-  s.discarding = framing_ == Framing::JsonLines;
+  s.discarding = s.framing == Framing::JsonLines;
+  if (s.framing == Framing::Http) s.framing = Framing::Unknown;
 }
 
 void FlowInspector::feed_lines(Direction dir, std::span<const std::uint8_t> bytes) {
@@ -87,6 +110,9 @@ void FlowInspector::feed_lines(Direction dir, std::span<const std::uint8_t> byte
     std::size_t take = nl ? static_cast<std::size_t>(nl - p) : n;
     if (s.discarding) {
       if (nl) s.discarding = false;
+    } else if (s.buffer.empty() && looks_like_http({reinterpret_cast<const std::uint8_t*>(p), n})) {
+      switch_to_http(dir, {reinterpret_cast<const std::uint8_t*>(p), n});
+      return;
     } else if (nl && s.buffer.empty()) {
       handle_line(dir, {p, take});  // whole line inside this delivery: no copy
     } else if (s.buffer.size() + take > ctx_->config.max_line_bytes) {
@@ -131,10 +157,24 @@ void FlowInspector::feed_http(Direction dir, std::span<const std::uint8_t> bytes
     }
     if (st == protocols::http::HttpStatus::Malformed) {
       note_malformed(anomaly);
-      s.buffer.clear();
-      if (state_ == AppState::Undecided) reject();
-      return;
+      // Resynchronise at the next message start in what we hold, if any.
+      std::string_view held{s.buffer};
+      std::size_t next = std::string_view::npos;
+      for (std::size_t pos = held.find('\n'); pos != std::string_view::npos; pos = held.find('\n', pos + 1)) {
+        if (looks_like_http(stream.subspan(pos + 1))) {
+          next = pos + 1;
+          break;
+        }
+      }
+      if (next == std::string_view::npos) {
+        s.buffer.clear();
+        s.framing = Framing::Unknown;
+        return;
+      }
+      s.buffer.erase(0, next);
+      continue;
     }
+    ++rpc_lines_;
     protocols::MiningMessage mm;
     Anomaly a2{};
     if (protocols::http::interpret(msg, role, ctx_->json, mm, a2) == protocols::ParseStatus::Parsed) {
@@ -183,9 +223,9 @@ void FlowInspector::note_malformed(Anomaly a) {
 void FlowInspector::finish(Timestamp ts) {
   if (state_ == AppState::Rejected) return;
   now_ = ts;
-  if (framing_ == Framing::JsonLines) {
-    for (std::size_t d = 0; d < 2; ++d) {
-      auto& s = sides_[d];
+  for (std::size_t d = 0; d < 2; ++d) {
+    auto& s = sides_[d];
+    if (s.framing == Framing::JsonLines) {
       if (!s.discarding && !s.buffer.empty()) {
         std::string line = std::move(s.buffer);
         s.buffer.clear();

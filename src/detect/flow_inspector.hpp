@@ -47,14 +47,20 @@ class FlowInspector {
 
  private:
   enum class Framing : std::uint8_t { Unknown, JsonLines, Http };
+  // Each direction is framed on its own: a capture that starts mid-connection may join one side in
+  // the middle of an HTTP body while the other side starts with a clean request.
   struct Side {
+    Framing framing = Framing::Unknown;
     std::string buffer;        // partial line / unparsed HTTP bytes
     std::uint64_t skip = 0;    // HTTP body bytes still to skip
     bool discarding = false;   // inside an over-long line: drop until the next newline
     bool is_request = false;   // HTTP: this direction carries requests
   };
 
-  void choose_framing(Direction dir, std::span<const std::uint8_t> bytes);
+  // Decides the framing of a direction from its first bytes; returns the bytes from where framing
+  // starts (an HTTP message start found inside a mid-stream chunk), or an empty span when rejected.
+  std::span<const std::uint8_t> choose_framing(Direction dir, std::span<const std::uint8_t> bytes);
+  void switch_to_http(Direction dir, std::span<const std::uint8_t> bytes);
   void feed_lines(Direction dir, std::span<const std::uint8_t> bytes);
   void feed_http(Direction dir, std::span<const std::uint8_t> bytes);
   void handle_line(Direction dir, std::string_view line);
@@ -69,7 +75,6 @@ class FlowInspector {
   std::uint64_t inspected_ = 0;
   std::uint32_t malformed_ = 0;
   std::uint32_t rpc_lines_ = 0;
-  Framing framing_ = Framing::Unknown;
   AppState state_ = AppState::Undecided;
 };
 
