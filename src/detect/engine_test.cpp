@@ -234,3 +234,39 @@ TEST_F(EngineTest, EndsIdleFlowsByPacketTime) {
 
 }  // namespace
 }  // namespace minewatch::detect
+
+namespace minewatch::detect {
+namespace {
+
+TEST_F(EngineTest, FindsGetworkOverHttpWhenTheCaptureJoinsInTheMiddleOfAResponseBody) {
+  Conn c(engine, "10.0.0.7", 52000, "198.51.100.11", 8332);
+  c.data(false, R"(00000000000000000000000000000000"},"error":null,"id":25})");  // tail of a body, no newline
+  c.data(true,
+         "POST / HTTP/1.1\r\nHost: pool.example:8332\r\nUser-Agent: bfgminer/5.5.0\r\nContent-Type: application/json\r\n"
+         "X-Mining-Extensions: longpoll midstate rollntime\r\nContent-Length: 41\r\n\r\n"
+         R"({"method":"getwork","params":[],"id":377})");
+  c.data(false, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 34\r\nX-Long-Polling: /LP\r\n\r\n"
+                R"({"result":true,"error":null,"id":1})");
+  engine.finish();
+  ASSERT_EQ(sink.sessions.size(), 1u);
+  EXPECT_EQ(sink.sessions[0].family, protocols::Family::HttpGetwork);
+  EXPECT_EQ(sink.sessions[0].flow.miner, ip("10.0.0.7"));
+  EXPECT_EQ(sink.sessions[0].agent, "bfgminer/5.5.0");
+}
+
+TEST_F(EngineTest, StaysSilentOnEthereumNodeWeb3RpcOverHttp) {
+  Conn c(engine, "10.0.0.8", 52001, "127.0.0.1", 8545);
+  c.handshake();
+  std::string body = R"({"jsonrpc":"2.0","method":"web3_clientVersion","params":[],"id":67})";
+  c.data(true, "POST / HTTP/1.1\r\nHost: localhost:8545\r\nContent-Type: application/json\r\nContent-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n" + body);
+  std::string reply = R"({"jsonrpc":"2.0","id":67,"result":"Geth/v1.10.26-stable/linux-amd64/go1.19.5"})";
+  c.data(false, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(reply.size()) +
+                    "\r\n\r\n" + reply);
+  c.fin();
+  engine.finish();
+  EXPECT_TRUE(sink.sessions.empty());
+}
+
+}  // namespace
+}  // namespace minewatch::detect
