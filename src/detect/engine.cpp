@@ -27,7 +27,11 @@ struct Engine::TcpState {
 };
 
 Engine::Engine(EngineConfig config, EventSink& sink, AnomalyCounters& anomalies)
-    : config_(config), sink_(sink), anomalies_(anomalies), table_(config.max_flows) {
+    : config_(config),
+      sink_(sink),
+      anomalies_(anomalies),
+      table_(config.max_flows),
+      dns_(std::make_unique<protocols::dns::DnsMessage>()) {
   ctx_.config = config_.inspect;
   ctx_.anomalies = &anomalies_;
 }
@@ -61,7 +65,11 @@ void Engine::process(const PacketView& pkt) {
   FlowState& fs = e->payload;
   ++fs.pkts[d];
   fs.bytes[d] += pkt.wire_len;
-  if (pkt.proto == decode::kProtoTcp) handle_tcp(*e, pkt, dir);
+  if (pkt.proto == decode::kProtoTcp) {
+    handle_tcp(*e, pkt, dir);
+  } else if (pkt.proto == decode::kProtoUdp && (pkt.sport == 53 || pkt.dport == 53) && !pkt.payload.empty()) {
+    handle_dns(*e, pkt);
+  }
   if ((stats_.packets & 0x3ff) == 0) expire(now_);
 }
 
@@ -112,6 +120,45 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
   }
 }
 
+void Engine::handle_dns(const Table::Entry& e, const PacketView& pkt) {
+  Anomaly anomaly{};
+  auto& msg = *dns_;
+  if (protocols::dns::parse_message(pkt.payload, msg, anomaly) != protocols::dns::DnsStatus::Parsed) {
+    anomalies_.add(anomaly);
+    return;
+  }
+  ++stats_.dns_messages;
+  if (!msg.has_question) return;
+  auto pool = ctx_.pools->match(msg.question.name.view());
+  if (!pool) return;
+  ++stats_.dns_pool_lookups;
+  // The host that asked is the would-be miner: the query's sender, or the response's receiver.
+  const IpAddress& asker = msg.is_response ? pkt.dst : pkt.src;
+  if (alerted_hosts_.count(asker)) return;
+  alerted_hosts_.insert(asker);
+  protocols::MiningMessage mm;
+  mm.family = protocols::Family::Dns;
+  mm.kind = protocols::MessageKind::DnsLookup;
+  mm.pool_host = msg.question.name.view();
+  MiningSession s;
+  s.add(mm, Direction::AtoB, pkt.ts);
+  OrientedFlow of;
+  of.miner = asker;
+  of.pool = msg.is_response ? pkt.src : pkt.dst;
+  of.miner_port = msg.is_response ? pkt.dport : pkt.sport;
+  of.pool_port = msg.is_response ? pkt.sport : pkt.dport;
+  of.proto = pkt.proto;
+  of.start = e.payload.first_seen;
+  of.end = pkt.ts;
+  of.flow_id = flow_id_of(e);
+  sink_.on_alert(of, s, pkt.ts);
+}
+
+std::uint64_t Engine::flow_id_of(const Table::Entry& e) {
+  // Suricata-style flow id: stable for the flow, positive and exact in a JSON double (< 2^53).
+  return (e.hash ^ (static_cast<std::uint64_t>(e.payload.first_seen.ns) * 0x9E3779B97F4A7C15ull)) & ((1ull << 51) - 1);
+}
+
 OrientedFlow Engine::orient(const Table::Entry& e, const MiningSession& s) const {
   const FlowState& fs = e.payload;
   // Which canonical direction carries miner -> pool traffic: the messages say so; without votes,
@@ -138,8 +185,7 @@ OrientedFlow Engine::orient(const Table::Entry& e, const MiningSession& s) const
   of.bytes_toclient = fs.bytes[u ^ 1u];
   of.start = fs.first_seen;
   of.end = e.last_seen;
-  // Suricata-style flow id: stable for the flow, positive and exact in a JSON double (< 2^53).
-  of.flow_id = (e.hash ^ (static_cast<std::uint64_t>(fs.first_seen.ns) * 0x9E3779B97F4A7C15ull)) & ((1ull << 51) - 1);
+  of.flow_id = flow_id_of(e);
   return of;
 }
 

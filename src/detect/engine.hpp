@@ -14,6 +14,7 @@
 #include "detect/mining_session.hpp"
 #include "flow/flow_table.hpp"
 #include "flow/tcp_reassembler.hpp"
+#include "protocols/dns/dns_parser.hpp"
 
 namespace minewatch::detect {
 
@@ -52,6 +53,8 @@ struct EngineStats {
   std::uint64_t flows = 0;
   std::uint64_t tcp_flows_inspected = 0;
   std::uint64_t mining_flows = 0;
+  std::uint64_t dns_messages = 0;
+  std::uint64_t dns_pool_lookups = 0;
   std::uint64_t flows_evicted = 0;
 };
 
@@ -89,10 +92,12 @@ class Engine {
   using Table = flow::FlowTable<FlowState>;
 
   void handle_tcp(Table::Entry& e, const decode::PacketView& pkt, Direction dir);
+  void handle_dns(const Table::Entry& e, const decode::PacketView& pkt);
   void end_flow(Table::Entry& e);
   void expire(Timestamp now);
   [[nodiscard]] Duration timeout_of(const Table::Entry& e) const;
   OrientedFlow orient(const Table::Entry& e, const MiningSession& s) const;
+  static std::uint64_t flow_id_of(const Table::Entry& e);
 
   EngineConfig config_;
   EventSink& sink_;
@@ -103,6 +108,7 @@ class Engine {
   Timestamp now_{};
   std::uint64_t next_serial_ = 0;
   std::set<IpAddress> alerted_hosts_;
+  std::unique_ptr<protocols::dns::DnsMessage> dns_;  // scratch, reused
 };
 
 }  // namespace minewatch::detect

@@ -48,10 +48,12 @@ void FlowInspector::on_data(Direction dir, std::span<const std::uint8_t> bytes, 
     bytes = choose_framing(dir, bytes);
     if (state_ == AppState::Rejected || bytes.empty()) return;
   }
-  if (side.framing == Framing::JsonLines) {
-    feed_lines(dir, bytes);
-  } else {
-    feed_http(dir, bytes);
+  switch (side.framing) {
+    case Framing::JsonLines: feed_lines(dir, bytes); break;
+    case Framing::Http: feed_http(dir, bytes); break;
+    case Framing::TlsHello: feed_tls_hello(dir, bytes); break;
+    case Framing::Unknown:
+    case Framing::Opaque: break;
   }
   if (state_ == AppState::Undecided && inspected_ > ctx_->config.undecided_budget) reject();
 }
@@ -62,6 +64,14 @@ std::span<const std::uint8_t> FlowInspector::choose_framing(Direction dir, std::
   if (looks_like_http(bytes)) {
     side.framing = Framing::Http;
     side.is_request = !starts_with(bytes, "HTTP/1.");
+    return bytes;
+  }
+  if (bytes.size() >= 2 && bytes[0] == 0x16 && bytes[1] == 0x03) {
+    // A TLS handshake record: the client's first one is its ClientHello (type 1 at offset 5), whose
+    // server name may name a pool; the server's side stays opaque. Both opaque: nothing to see.
+    bool client_hello = bytes.size() < 6 || bytes[5] == 0x01;
+    side.framing = client_hello ? Framing::TlsHello : Framing::Opaque;
+    if (!client_hello && sides_[d ^ 1u].framing == Framing::Opaque) reject();
     return bytes;
   }
   if (!looks_textual(bytes)) {
@@ -189,6 +199,35 @@ void FlowInspector::feed_http(Direction dir, std::span<const std::uint8_t> bytes
   }
 }
 
+void FlowInspector::feed_tls_hello(Direction dir, std::span<const std::uint8_t> bytes) {
+  auto& s = sides_[static_cast<std::size_t>(dir)];
+  s.buffer.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  Anomaly anomaly{};
+  std::span<const std::uint8_t> stream{reinterpret_cast<const std::uint8_t*>(s.buffer.data()),
+                                       std::min(s.buffer.size(), protocols::tls::kMaxStreamBytes)};
+  auto st = protocols::tls::parse_client_hello(stream, ctx_->hello, anomaly);
+  if (st == protocols::tls::HelloStatus::NeedMore && s.buffer.size() < protocols::tls::kMaxStreamBytes) return;
+  std::string{}.swap(s.buffer);
+  s.framing = Framing::Opaque;
+  if (st != protocols::tls::HelloStatus::Parsed) {
+    if (st == protocols::tls::HelloStatus::Malformed) note_malformed(anomaly);
+    if (state_ == AppState::Undecided) reject();
+    return;
+  }
+  auto sni = ctx_->hello.server_name();
+  auto pool = sni.empty() ? std::nullopt : ctx_->pools->match(sni);
+  if (!pool) {
+    if (state_ == AppState::Undecided) reject();  // encrypted and not a known pool: nothing more to learn here
+    return;
+  }
+  protocols::MiningMessage msg;
+  msg.family = protocols::Family::Tls;
+  msg.kind = protocols::MessageKind::TlsServerName;
+  msg.pool_host = sni;
+  msg.fingerprint = ctx_->hello.ja4();
+  handle_message(dir, msg);
+}
+
 void FlowInspector::handle_line(Direction dir, std::string_view line) {
   line = trim(line);
   if (line.empty()) return;
@@ -236,6 +275,7 @@ void FlowInspector::finish(Timestamp ts) {
 }
 
 void FlowInspector::reject() {
+  if (state_ == AppState::Mining) return;  // a proven session stays proven, whatever follows
   state_ = AppState::Rejected;
   session_.reset();
   for (auto& s : sides_) {

@@ -13,7 +13,9 @@
 #include "core/flow_key.hpp"
 #include "core/timestamp.hpp"
 #include "detect/mining_session.hpp"
+#include "intel/pool_list.hpp"
 #include "protocols/jsonrpc/jsonrpc_parser.hpp"
+#include "protocols/tls/tls_client_hello.hpp"
 
 namespace minewatch::detect {
 
@@ -28,6 +30,8 @@ struct InspectConfig {
 struct InspectContext {
   InspectConfig config;
   protocols::jsonrpc::JsonRpcParser json;
+  protocols::tls::ClientHello hello;  // scratch, reused
+  const intel::PoolList* pools = &intel::PoolList::builtin();
   AnomalyCounters* anomalies = nullptr;
 };
 
@@ -46,7 +50,8 @@ class FlowInspector {
   [[nodiscard]] const MiningSession* session() const { return session_.get(); }
 
  private:
-  enum class Framing : std::uint8_t { Unknown, JsonLines, Http };
+  // TlsHello: buffering a ClientHello; Opaque: encrypted or otherwise uninteresting bytes, ignored.
+  enum class Framing : std::uint8_t { Unknown, JsonLines, Http, TlsHello, Opaque };
   // Each direction is framed on its own: a capture that starts mid-connection may join one side in
   // the middle of an HTTP body while the other side starts with a clean request.
   struct Side {
@@ -63,6 +68,7 @@ class FlowInspector {
   void switch_to_http(Direction dir, std::span<const std::uint8_t> bytes);
   void feed_lines(Direction dir, std::span<const std::uint8_t> bytes);
   void feed_http(Direction dir, std::span<const std::uint8_t> bytes);
+  void feed_tls_hello(Direction dir, std::span<const std::uint8_t> bytes);
   void handle_line(Direction dir, std::string_view line);
   void handle_message(Direction dir, const protocols::MiningMessage& msg);
   void note_malformed(Anomaly a);

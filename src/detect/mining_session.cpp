@@ -33,7 +33,10 @@ double evidence_weight(Family family, MessageKind kind) {
     case MessageKind::ShowMessage:
       return 0.5;
     case MessageKind::Login:
-      return 0.7;  // "login" with a login/pass object is CryptoNote-shaped but the method name is generic
+      return 0.7;
+    case MessageKind::TlsServerName:
+    case MessageKind::DnsLookup:
+      return 0.8;  // a name on the curated pool list; the allow-list keeps exchanges and wallets off it  // "login" with a login/pass object is CryptoNote-shaped but the method name is generic
     case MessageKind::Submit:
       return family == Family::CryptoNote ? 0.8 : 0.9;
     case MessageKind::ExtranonceSubscribe:
@@ -62,6 +65,8 @@ std::string_view kind_method_name(Family family, MessageKind kind) {
     case MessageKind::SubmitHashrate: return "eth_submitHashrate";
     case MessageKind::GetBlockTemplate: return "getblocktemplate";
     case MessageKind::SubmitBlock: return "submitblock";
+    case MessageKind::TlsServerName: return "sni-pool";
+    case MessageKind::DnsLookup: return "pool-lookup";
     case MessageKind::Notify: return "mining.notify";
     case MessageKind::SetDifficulty: return "mining.set_difficulty";
     case MessageKind::SetTarget: return "mining.set_target";
@@ -154,6 +159,7 @@ void MiningSession::add_evidence(const MiningMessage& msg) {
   append("host", msg.pool_host);
   append("algo", msg.algo);
   append("variant", msg.protocol_variant);
+  append("ja4", msg.fingerprint);
   if (msg.difficulty > 0) append("difficulty", fmt::format("{:.6g}", msg.difficulty));
   if (msg.self_hashrate > 0) append("reported_hashrate", fmt::format("{:.6g}", msg.self_hashrate));
   e.detail = detail.empty() ? std::string{protocols::sent_by_miner(msg.kind) ? "sent by miner" : "sent by pool"} : detail;

@@ -16,7 +16,7 @@ struct Entry {
 
 constexpr Entry kPools[] = {
     // Bitcoin / SHA-256d
-    {"antpool.com", "BTC"}, {"f2pool.com", ""}, {"viabtc.com", ""}, {"viabtc.top", ""}, {"poolin.com", ""},
+    {"antpool.com", "BTC"}, {"f2pool.com", ""}, {"viabtc.com", ""}, {"viabtc.top", ""}, {"viabtc.io", ""}, {"poolin.com", ""},
     {"poolin.me", ""}, {"btc.com", "BTC"}, {"slushpool.com", "BTC"}, {"braiins.com", "BTC"},
     {"braiins.cn", "BTC"}, {"ckpool.org", "BTC"}, {"bitminter.com", "BTC"}, {"ghash.io", "BTC"},
     {"kanopool.com", ""}, {"luxor.tech", ""}, {"emcd.io", ""}, {"sbicrypto.com", "BTC"}, {"spiderpool.com", ""},

@@ -12,6 +12,8 @@ enum class Family : std::uint8_t {
   CryptoNote,   // XMRig / xmr-stak login/job/submit/keepalived
   EthProxy,     // eth_submitLogin / eth_getWork / eth_submitWork / eth_submitHashrate over TCP
   HttpGetwork,  // getwork / getblocktemplate / eth_getWork over HTTP POST
+  Tls,          // encrypted: only the ClientHello (server name of a known pool) is visible
+  Dns,          // a DNS lookup of a known pool name (intent, not a session)
 };
 
 constexpr std::string_view family_name(Family f) {
@@ -20,6 +22,8 @@ constexpr std::string_view family_name(Family f) {
     case Family::CryptoNote: return "cryptonote";
     case Family::EthProxy: return "ethproxy";
     case Family::HttpGetwork: return "http-getwork";
+    case Family::Tls: return "tls";
+    case Family::Dns: return "dns";
     case Family::Unknown: break;
   }
   return "unknown";
@@ -41,6 +45,8 @@ enum class MessageKind : std::uint8_t {
   SubmitWork,           // eth_submitWork | getwork with data param (a share)
   SubmitHashrate,       // eth_submitHashrate
   GetBlockTemplate,     // getblocktemplate
+  TlsServerName,        // TLS ClientHello whose server name is a known pool
+  DnsLookup,            // DNS question for a known pool name
   SubmitBlock,          // submitblock
   // pool -> miner notifications
   Notify,           // mining.notify
@@ -74,6 +80,7 @@ struct MiningMessage {
   std::string_view pool_host;         // host the miner asked for (subscribe params, HTTP Host)
   std::string_view algo;              // algorithm string when sent ("rx/0", "cn/r", "equihash" ...)
   std::string_view protocol_variant;  // e.g. "EthereumStratum/1.0.0"
+  std::string_view fingerprint;  // TLS client fingerprint (JA4) when the message is a ClientHello
   std::string_view redirect_url;      // where the pool sends the miner: client.reconnect host, HTTP X-Stratum
   // Units (see target_math.hpp): difficulty is the protocol's own number (set_difficulty as sent; for
   // 256-bit targets target_work / 2^32; for CryptoNote targets and Ethash boundaries hashes per share).
