@@ -1,6 +1,9 @@
 #include "protocols/tls/tls_client_hello.hpp"
 
-#include <openssl/evp.h>
+// MD5_* / SHA256_*: see Md5 below.
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <charconv>
@@ -22,34 +25,29 @@ constexpr std::size_t kMaxWireExtensions = kMaxStreamBytes / 4;
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-// One reusable digest context per thread: the parser stays a pure function and does not set up
-// OpenSSL state per hello.
-struct Digests {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_MD* md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
-  EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  Digests() = default;
-  Digests(const Digests&) = delete;
-  Digests& operator=(const Digests&) = delete;
-  ~Digests() {
-    EVP_MD_free(sha256);
-    EVP_MD_free(md5);
-    EVP_MD_CTX_free(ctx);
-  }
+// OpenSSL's one-context-per-digest API: EVP_DigestInit allocates a provider context on every hello,
+// these keep the state on our stack. Deprecated in 3.0 but present; revisit if a build drops them.
+struct Md5 {
+  static constexpr std::size_t kSize = MD5_DIGEST_LENGTH;
+  MD5_CTX ctx;
+  bool init() { return MD5_Init(&ctx) == 1; }
+  bool update(const void* p, std::size_t n) { return MD5_Update(&ctx, p, n) == 1; }
+  bool final(unsigned char* out) { return MD5_Final(out, &ctx) == 1; }
 };
 
-Digests& digests() {
-  thread_local Digests d;
-  return d;
-}
+struct Sha256 {
+  static constexpr std::size_t kSize = SHA256_DIGEST_LENGTH;
+  SHA256_CTX ctx;
+  bool init() { return SHA256_Init(&ctx) == 1; }
+  bool update(const void* p, std::size_t n) { return SHA256_Update(&ctx, p, n) == 1; }
+  bool final(unsigned char* out) { return SHA256_Final(out, &ctx) == 1; }
+};
 
 // Text fed to a digest in chunks, optionally also kept (up to a capacity) in a caller's buffer.
+template <typename Digest>
 class DigestText {
  public:
-  DigestText(const EVP_MD* md, std::span<char> keep = {}) : keep_(keep) {
-    ctx_ = digests().ctx;
-    ok_ = ctx_ != nullptr && md != nullptr && EVP_DigestInit_ex(ctx_, md, nullptr) == 1;
-  }
+  explicit DigestText(std::span<char> keep = {}) : keep_(keep) { ok_ = digest_.init(); }
   void put(char c) {
     if (size_ == chunk_.size()) flush();
     chunk_[size_++] = c;
@@ -63,15 +61,14 @@ class DigestText {
   void put_hex4(std::uint16_t v) {
     for (int shift = 12; shift >= 0; shift -= 4) put(kHexDigits[(v >> shift) & 0xF]);
   }
-  // Writes the lowercase hex digest, cut to out.size() characters; zeros when OpenSSL failed.
+  // Writes the lowercase hex digest, cut to out.size() characters; zeros if OpenSSL failed.
   void finish_hex(std::span<char> out) {
     flush();
-    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-    unsigned int md_size = 0;
-    if (!ok_ || EVP_DigestFinal_ex(ctx_, md.data(), &md_size) != 1) md_size = 0;
+    std::array<unsigned char, Digest::kSize> md{};
+    const bool ok = ok_ && digest_.final(md.data());
     for (std::size_t i = 0; i < out.size(); ++i) {
       const std::size_t byte = i / 2;
-      out[i] = byte < md_size ? kHexDigits[(i % 2 == 0 ? md[byte] >> 4 : md[byte]) & 0xF] : '0';
+      out[i] = ok && byte < md.size() ? kHexDigits[(i % 2 == 0 ? md[byte] >> 4 : md[byte]) & 0xF] : '0';
     }
   }
   [[nodiscard]] std::size_t kept() const { return kept_; }
@@ -79,7 +76,7 @@ class DigestText {
 
  private:
   void flush() {
-    if (ok_ && size_ != 0) ok_ = EVP_DigestUpdate(ctx_, chunk_.data(), size_) == 1;
+    if (ok_ && size_ != 0) ok_ = digest_.update(chunk_.data(), size_);
     const std::size_t n = std::min(size_, keep_.size() - kept_);
     std::copy_n(chunk_.data(), n, keep_.data() + kept_);
     kept_ += n;
@@ -87,7 +84,7 @@ class DigestText {
     size_ = 0;
   }
 
-  EVP_MD_CTX* ctx_ = nullptr;
+  Digest digest_;
   bool ok_ = false;
   std::array<char, 512> chunk_;
   std::size_t size_ = 0;
@@ -128,7 +125,7 @@ void for_each_extension_type(std::span<const std::uint8_t> block, F&& f) {
   }
 }
 
-void put_list16(DigestText& t, std::span<const std::uint8_t> list) {
+void put_list16(DigestText<Md5>& t, std::span<const std::uint8_t> list) {
   bool first = true;
   for (std::size_t i = 0; i + 1 < list.size(); i += 2) {
     const auto v = be16_at(list, i);
@@ -140,7 +137,7 @@ void put_list16(DigestText& t, std::span<const std::uint8_t> list) {
 }
 
 void compute_ja3(const RawLists& raw, ClientHello& out) {
-  DigestText t(digests().md5, out.ja3_bytes);
+  DigestText<Md5> t(out.ja3_bytes);
   t.put_decimal(out.legacy_version);
   t.put(',');
   put_list16(t, raw.ciphers);
@@ -183,7 +180,7 @@ void put_ja4_hash(std::span<const std::uint16_t> sorted, std::span<const std::ui
     std::fill_n(out, 12, '0');
     return;
   }
-  DigestText t(digests().sha256);
+  DigestText<Sha256> t;
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     if (i != 0) t.put(',');
     t.put_hex4(sorted[i]);
