@@ -270,3 +270,91 @@ TEST_F(EngineTest, StaysSilentOnEthereumNodeWeb3RpcOverHttp) {
 
 }  // namespace
 }  // namespace minewatch::detect
+
+namespace minewatch::detect {
+namespace {
+
+// A minimal TLS 1.2 ClientHello record carrying one server_name extension.
+std::string client_hello(std::string_view sni) {
+  auto u16 = [](std::string& s, std::size_t v) {
+    s += static_cast<char>((v >> 8) & 0xff);
+    s += static_cast<char>(v & 0xff);
+  };
+  std::string ext;
+  u16(ext, 0x0000);                 // server_name
+  u16(ext, sni.size() + 5);
+  u16(ext, sni.size() + 3);
+  ext += '\0';                      // host_name
+  u16(ext, sni.size());
+  ext += sni;
+  std::string body;
+  u16(body, 0x0303);
+  body += std::string(32, '\x11');  // random
+  body += '\0';                     // session id
+  u16(body, 4);
+  u16(body, 0x1301);
+  u16(body, 0xc02f);
+  body += '\x01';
+  body += '\0';                     // compression: null
+  u16(body, ext.size());
+  body += ext;
+  std::string hs;
+  hs += '\x01';
+  hs += '\0';
+  u16(hs, body.size());
+  hs += body;
+  std::string rec = "\x16\x03\x01";
+  u16(rec, hs.size());
+  return rec + hs;
+}
+
+TEST_F(EngineTest, ReportsATlsSessionWhoseServerNameIsAKnownPool) {
+  Conn c(engine, "10.0.0.20", 50000, "198.51.100.20", 443);
+  c.handshake();
+  std::string hello = client_hello("gulf.moneroocean.stream");
+  c.data(true, hello, 40);  // split across segments
+  c.data(false, std::string_view("\x16\x03\x03\x00\x02\x02\x00", 7));
+  c.data(true, std::string_view("\x17\x03\x03\x00\x03" "abc", 8));
+  c.fin();
+  engine.finish();
+  ASSERT_EQ(sink.sessions.size(), 1u);
+  EXPECT_EQ(sink.sessions[0].family, protocols::Family::Tls);
+  EXPECT_EQ(sink.sessions[0].flow.miner, ip("10.0.0.20"));
+  EXPECT_EQ(sink.sessions[0].pool_host, "gulf.moneroocean.stream");
+}
+
+TEST_F(EngineTest, StaysSilentOnTlsToOrdinaryOrAllowListedSites) {
+  for (std::string_view sni : {"www.example.com", "api.binance.com", ""}) {
+    Conn c(engine, "10.0.0.21", 50001, "198.51.100.21", 443);
+    c.handshake();
+    c.data(true, client_hello(sni));
+    c.data(false, std::string_view("\x16\x03\x03\x00\x02\x02\x00", 7));
+    c.fin();
+  }
+  engine.finish();
+  EXPECT_TRUE(sink.sessions.empty());
+  EXPECT_TRUE(sink.alerts.empty());
+}
+
+TEST_F(EngineTest, RaisesAnIntentAlertForTheHostThatLooksUpAPoolName) {
+  // DNS query: id, flags RD, 1 question "xmr.supportxmr.com" A IN.
+  std::string q = std::string("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00", 12) + "\x03" "xmr" "\x0a" "supportxmr" "\x03" "com" +
+                  std::string("\x00\x00\x01\x00\x01", 5);
+  PacketView p;
+  p.ts = Timestamp{1'600'000'000'000'000'000};
+  p.src = ip("10.0.0.30");
+  p.dst = ip("10.0.0.1");
+  p.sport = 40000;
+  p.dport = 53;
+  p.proto = decode::kProtoUdp;
+  p.payload = {reinterpret_cast<const std::uint8_t*>(q.data()), q.size()};
+  engine.process(p);
+  engine.process(p);  // a retry: still one alert
+  engine.finish();
+  ASSERT_EQ(sink.alerts.size(), 1u);
+  EXPECT_EQ(sink.alerts[0].miner, ip("10.0.0.30"));
+  EXPECT_TRUE(sink.sessions.empty()) << "a lookup is intent, not a session";
+}
+
+}  // namespace
+}  // namespace minewatch::detect
