@@ -49,10 +49,13 @@ class HttpParserTest : public ::testing::Test {
     anomaly = Anomaly::Count;
     return http::parse_message(bytes(s), role, msg, consumed, anomaly);
   }
-  ParseStatus interpret_message(std::string_view s, Role role) {
-    EXPECT_EQ(frame(s, role), HttpStatus::Parsed) << s;
+  // Keeps the text alive: msg and mining hold views into it.
+  ParseStatus interpret_message(std::string s, Role role) {
+    held = std::move(s);
+    EXPECT_EQ(frame(held, role), HttpStatus::Parsed) << held;
     return http::interpret(msg, role, json, mining, anomaly);
   }
+  std::string held;
   HttpMessage msg;
   std::size_t consumed = 0;
   Anomaly anomaly = Anomaly::Count;
