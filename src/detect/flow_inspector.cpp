@@ -62,8 +62,7 @@ std::span<const std::uint8_t> FlowInspector::choose_framing(Direction dir, std::
   auto d = static_cast<std::size_t>(dir);
   auto& side = sides_[d];
   if (looks_like_http(bytes)) {
-    side.framing = Framing::Http;
-    side.is_request = !starts_with(bytes, "HTTP/1.");
+    adopt_http(dir, bytes);
     return bytes;
   }
   if (bytes.size() >= 2 && bytes[0] == 0x16 && bytes[1] == 0x03) {
@@ -84,21 +83,34 @@ std::span<const std::uint8_t> FlowInspector::choose_framing(Direction dir, std::
        pos = text.find_first_of("\n}", pos + 1)) {
     auto rest = bytes.subspan(pos + 1);
     if (looks_like_http(rest)) {
-      side.framing = Framing::Http;
-      side.is_request = !starts_with(rest, "HTTP/1.");
+      adopt_http(dir, rest);
       return rest;
     }
   }
+  if (sides_[d ^ 1u].framing == Framing::Http) return {};  // tail of an HTTP message: wait for the next one
   side.framing = Framing::JsonLines;
   return bytes;
 }
 
-void FlowInspector::switch_to_http(Direction dir, std::span<const std::uint8_t> bytes) {
-  auto& side = sides_[static_cast<std::size_t>(dir)];
+void FlowInspector::adopt_http(Direction dir, std::span<const std::uint8_t> start) {
+  auto d = static_cast<std::size_t>(dir);
+  auto& side = sides_[d];
   side.framing = Framing::Http;
-  side.is_request = !starts_with(bytes, "HTTP/1.");
+  side.is_request = !starts_with(start, "HTTP/1.");
   side.buffer.clear();
   side.discarding = false;
+  // One side speaks HTTP, so the other does too: if it was taken for JSON lines (a mid-stream join
+  // that began inside a body), frame it again from its next message.
+  auto& other = sides_[d ^ 1u];
+  if (other.framing == Framing::JsonLines) {
+    other.framing = Framing::Unknown;
+    other.buffer.clear();
+    other.discarding = false;
+  }
+}
+
+void FlowInspector::switch_to_http(Direction dir, std::span<const std::uint8_t> bytes) {
+  adopt_http(dir, bytes);
   feed_http(dir, bytes);
 }
 

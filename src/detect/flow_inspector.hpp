@@ -66,6 +66,7 @@ class FlowInspector {
   // starts (an HTTP message start found inside a mid-stream chunk), or an empty span when rejected.
   std::span<const std::uint8_t> choose_framing(Direction dir, std::span<const std::uint8_t> bytes);
   void switch_to_http(Direction dir, std::span<const std::uint8_t> bytes);
+  void adopt_http(Direction dir, std::span<const std::uint8_t> start);
   void feed_lines(Direction dir, std::span<const std::uint8_t> bytes);
   void feed_http(Direction dir, std::span<const std::uint8_t> bytes);
   void feed_tls_hello(Direction dir, std::span<const std::uint8_t> bytes);

@@ -113,10 +113,14 @@ void MiningSession::add(const MiningMessage& msg, Direction dir, Timestamp ts) {
   if (is_share(msg.kind)) ++shares_.submitted;
   if (msg.has_id && protocols::sent_by_miner(msg.kind)) note_request(msg.id_hash, msg.kind);
 
-  if (msg.kind == MessageKind::Result && msg.has_id && msg.outcome != Outcome::None) {
+  if (msg.kind == MessageKind::Result && msg.has_id) {
     if (auto req = take_request(msg.id_hash); req && is_share(*req)) {
-      if (msg.outcome == Outcome::Accepted) ++shares_.accepted;
-      if (msg.outcome == Outcome::Rejected) ++shares_.rejected;
+      // BIP 22: submitblock answers null for an accepted block, so "no outcome" means accepted there.
+      Outcome o = msg.outcome == Outcome::None && msg.null_result && *req == MessageKind::SubmitBlock
+                      ? Outcome::Accepted
+                      : msg.outcome;
+      if (o == Outcome::Accepted) ++shares_.accepted;
+      if (o == Outcome::Rejected) ++shares_.rejected;
     }
   }
 }

@@ -73,7 +73,8 @@ struct MiningMessage {
   MessageKind kind = MessageKind::Result;
   bool has_id = false;
   std::uint64_t id_hash = 0;          // hash of the id's JSON text, to pair responses with requests
-  Outcome outcome = Outcome::None;    // for Result: true/"OK" -> Accepted, false/error -> Rejected
+  Outcome outcome = Outcome::None;
+  bool null_result = false;    // a response with "result": null and no error (BIP 22: submitblock accepted)    // for Result: true/"OK" -> Accepted, false/error -> Rejected
   std::string_view agent;             // miner software, e.g. "XMRig/6.21.0 (Linux x86_64)", "cgminer/3.7.2"
   std::string_view login;             // account as sent: wallet[.worker] or user.worker
   std::string_view worker;            // explicit worker name (Claymore "worker", rig id) when separate

@@ -66,6 +66,12 @@ def main():
                             f"(adversities {t.get('adversities')})")
         elif e["mining"]["protocol"] != t["family"]:
             problems.append(f"family {e['mining']['protocol']} != {t['family']} for {t['miner']} -> {t['pool']}")
+        else:
+            sh = e["mining"]["shares"]
+            want = {"submitted": t.get("shares"), "accepted": t.get("accepted"), "rejected": t.get("rejected")}
+            if any(v is not None and sh[k] != v for k, v in want.items()):
+                problems.append(f"shares {sh} != truth {want} for {t['family']} {t['miner']} -> {t['pool']}:"
+                                f"{t['pool_port']} (adversities {t.get('adversities')})")
     # TLS sessions are found only when the server name is on the pool list (issue 3 adds more
     # signals): neither required nor counted as extra.
     optional = {(t["miner"], t["pool"], t["pool_port"]) for t in truth if t.get("family") == "tls"}

@@ -345,6 +345,8 @@ Outcome bare_outcome(const jsonrpc::RpcMessage& rpc) {
   if (rpc.has_result && rpc.result.get_bool().get(ok) == simdjson::SUCCESS) {
     return ok ? Outcome::Accepted : Outcome::Rejected;
   }
+  // BIP 22: submitblock answers a reason string ("high-hash", "duplicate") when it rejects a block.
+  if (rpc.has_result && rpc.result.type() == simdjson::dom::element_type::STRING) return Outcome::Rejected;
   return Outcome::None;
 }
 
@@ -377,6 +379,8 @@ ParseStatus interpret_response(const HttpMessage& msg, jsonrpc::JsonRpcParser& j
   if (!mining && (getwork_headers || (rpc != nullptr && is_bare_result(*rpc)))) {
     out.kind = MessageKind::Result;
     out.outcome = rpc != nullptr ? bare_outcome(*rpc) : Outcome::None;
+    out.null_result = rpc != nullptr && rpc->has_result && jsonrpc::is_null(rpc->result) &&
+                      !(rpc->has_error && !jsonrpc::is_null(rpc->error));
     if (!getwork_headers) {
       out.family = Family::Unknown;  // a bare result is not evidence on its own: pair it with its request
       return ParseStatus::Parsed;

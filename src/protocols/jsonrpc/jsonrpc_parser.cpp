@@ -194,7 +194,11 @@ ParseStatus JsonRpcParser::interpret(const RpcMessage& msg, MiningMessage& out, 
   // A response. An error wins over any result; bare true/false/null results are kept only so the
   // session can pair them with its own pending requests by id.
   if (msg.has_error && !is_null(msg.error)) return result(out, Outcome::Rejected);
-  if (!msg.has_result || is_null(msg.result)) return result(out, Outcome::None);
+  if (!msg.has_result || is_null(msg.result)) {
+    auto st = result(out, Outcome::None);
+    out.null_result = msg.has_result;
+    return st;
+  }
   if (msg.result.type() == element_type::BOOL) {
     bool ok = false;
     if (msg.result.get_bool().get(ok) != simdjson::SUCCESS) return ParseStatus::NotMining;
