@@ -1,6 +1,7 @@
 #pragma once
 // An IPv4 or IPv6 address, stored as 16 bytes (IPv4 in the low 4 bytes, rest zero) plus a family flag.
 #include <array>
+#include <compare>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -31,11 +32,26 @@ struct IpAddress {
   std::size_t format(char* buf) const;
   [[nodiscard]] std::string to_string() const;
 
-  friend bool operator==(const IpAddress&, const IpAddress&) = default;
-  friend auto operator<=>(const IpAddress& a, const IpAddress& b) {
-    if (a.is_v6 != b.is_v6) return a.is_v6 <=> b.is_v6;
-    return a.bytes <=> b.bytes;
+  // Compared as two 64-bit words: flow keys are built and compared for every packet, and the
+  // byte-wise std::array comparison ends in a memcmp call.
+  friend bool operator==(const IpAddress& a, const IpAddress& b) {
+    return a.word(0) == b.word(0) && a.word(1) == b.word(1) && a.is_v6 == b.is_v6;
   }
+  friend std::strong_ordering operator<=>(const IpAddress& a, const IpAddress& b) {
+    if (a.is_v6 != b.is_v6) return a.is_v6 <=> b.is_v6;
+    // Big-endian words order like the bytes do.
+    if (auto c = __builtin_bswap64(a.word(0)) <=> __builtin_bswap64(b.word(0)); c != 0) return c;
+    return __builtin_bswap64(a.word(1)) <=> __builtin_bswap64(b.word(1));
+  }
+
+ private:
+  [[nodiscard]] std::uint64_t word(int i) const {
+    std::uint64_t w;
+    std::memcpy(&w, bytes.data() + 8 * i, 8);
+    return w;
+  }
+
+ public:
 };
 
 }  // namespace minewatch
