@@ -14,7 +14,7 @@
 namespace minewatch::decode {
 namespace {
 
-constexpr const char* kCaptureDir = "/work/shared/data/captures";
+constexpr const char* kCaptureDir = MW_SHARED_CAPTURES;  // third-party data beside the project
 
 std::uint64_t total(const AnomalyCounters& a) {
   return std::accumulate(a.counts.begin(), a.counts.end(), std::uint64_t{0});

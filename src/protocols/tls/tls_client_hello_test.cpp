@@ -385,7 +385,7 @@ void expect_hellos(const std::string& path, const std::map<std::uint16_t, Expect
   }
 }
 
-const std::string kCaptures = "/work/shared/data/captures/";
+const std::string kCaptures = std::string(MW_SHARED_CAPTURES) + "/";
 
 // SNI and JA3 from tshark 4.0 (tls.handshake.extensions_server_name, tls.handshake.ja3); JA4 from nDPI's
 // expected output for the same trace (tests/cfgs/default/result/443-firefox.pcap.out).
