@@ -3,22 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "protocols/jsonrpc/jsonrpc_parser.hpp"
+#include "protocols/jsonrpc/line_parser_fixture.hpp"
 
 namespace minewatch::protocols {
 namespace {
 
-class CryptonoteParserTest : public ::testing::Test {
- protected:
-  ParseStatus parse(std::string_view line) {
-    anomaly = Anomaly::Count;
-    return json.parse_line(line, msg, anomaly);
-  }
-  jsonrpc::JsonRpcParser json;
-  MiningMessage msg;
-  Anomaly anomaly = Anomaly::Count;
-};
-
-using CryptonoteParser = CryptonoteParserTest;
+using CryptonoteParser = jsonrpc::LineParserFixture;
 
 TEST_F(CryptonoteParser, ReadsXmrigLogin) {
   ASSERT_EQ(

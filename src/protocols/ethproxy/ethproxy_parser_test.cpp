@@ -5,22 +5,12 @@
 #include <cmath>
 
 #include "protocols/jsonrpc/jsonrpc_parser.hpp"
+#include "protocols/jsonrpc/line_parser_fixture.hpp"
 
 namespace minewatch::protocols {
 namespace {
 
-class EthproxyParserTest : public ::testing::Test {
- protected:
-  ParseStatus parse(std::string_view line) {
-    anomaly = Anomaly::Count;
-    return json.parse_line(line, msg, anomaly);
-  }
-  jsonrpc::JsonRpcParser json;
-  MiningMessage msg;
-  Anomaly anomaly = Anomaly::Count;
-};
-
-using EthproxyParser = EthproxyParserTest;
+using EthproxyParser = jsonrpc::LineParserFixture;
 
 TEST_F(EthproxyParser, ReadsClaymoreSubmitLoginWithTopLevelWorker) {
   ASSERT_EQ(

@@ -1,4 +1,5 @@
 #include "protocols/jsonrpc/jsonrpc_parser.hpp"
+#include "protocols/jsonrpc/line_parser_fixture.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,20 +8,13 @@
 namespace minewatch::protocols {
 namespace {
 
-class JsonRpcParserTest : public ::testing::Test {
+class JsonRpcParserTest : public jsonrpc::LineParserFixture {
  protected:
-  ParseStatus parse(std::string_view line) {
-    anomaly = Anomaly::Count;
-    return json.parse_line(line, msg, anomaly);
-  }
   std::uint64_t id_hash_of(std::string_view line) {
     EXPECT_NE(parse(line), ParseStatus::Malformed) << line;
     EXPECT_TRUE(msg.has_id) << line;
     return msg.id_hash;
   }
-  jsonrpc::JsonRpcParser json;
-  MiningMessage msg;
-  Anomaly anomaly = Anomaly::Count;
 };
 
 using JsonRpcParser = JsonRpcParserTest;

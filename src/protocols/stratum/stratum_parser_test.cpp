@@ -6,22 +6,12 @@
 #include <string>
 
 #include "protocols/jsonrpc/jsonrpc_parser.hpp"
+#include "protocols/jsonrpc/line_parser_fixture.hpp"
 
 namespace minewatch::protocols {
 namespace {
 
-class StratumParserTest : public ::testing::Test {
- protected:
-  ParseStatus parse(std::string_view line) {
-    anomaly = Anomaly::Count;
-    return json.parse_line(line, msg, anomaly);
-  }
-  jsonrpc::JsonRpcParser json;
-  MiningMessage msg;
-  Anomaly anomaly = Anomaly::Count;
-};
-
-using StratumParser = StratumParserTest;
+using StratumParser = jsonrpc::LineParserFixture;
 
 TEST_F(StratumParser, ReadsSubscribeAgentAndPoolHost) {
   // EWBF Zcash miner, as in the nDPI mining capture.
