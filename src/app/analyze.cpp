@@ -81,7 +81,8 @@ int run_analyze(const AnalyzeOptions& opt) {
     fmt::print(out, "{} capture(s), {} packets\n", opt.captures.size(), total_packets);
     if (opt.show_anomalies) {
       for (std::size_t i = 0; i < kAnomalyCount; ++i) {
-        if (anomalies.counts[i]) fmt::print(out, "  {:<40} {}\n", anomaly_name(static_cast<Anomaly>(i)), anomalies.counts[i]);
+        if (anomalies.counts[i])
+          fmt::print(out, "  {:<40} {}\n", anomaly_name(static_cast<Anomaly>(i)), anomalies.counts[i]);
       }
     }
   }

@@ -8,10 +8,10 @@ namespace minewatch::app {
 
 struct AnalyzeOptions {
   std::vector<std::string> captures;
-  std::string eve_path;        // "" = no EVE output, "-" = stdout
-  bool summary = false;        // print the summary table
-  bool progress = false;       // draw a progress bar on stderr
-  bool show_anomalies = false; // print anomaly counters after the summary
+  std::string eve_path;         // "" = no EVE output, "-" = stdout
+  bool summary = false;         // print the summary table
+  bool progress = false;        // draw a progress bar on stderr
+  bool show_anomalies = false;  // print anomaly counters after the summary
   detect::EngineConfig engine;
 };
 

@@ -1,8 +1,8 @@
 // minewatch: finds the hosts that mine cryptocurrency in network traffic.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <exception>
 
 #include "app/analyze.hpp"
@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   an->add_flag("--no-progress", no_progress, "Never draw the progress bar");
   an->add_flag("--anomalies", analyze.show_anomalies, "List anomaly counters with the summary");
   an->add_option("--threshold", threshold, "Session confidence needed to report mining")->check(CLI::Range(0.0, 1.0));
-  an->add_option("--max-flows", analyze.engine.max_flows, "Hard cap on concurrent flows")->check(CLI::Range(1024u, 1u << 28));
+  an->add_option("--max-flows", analyze.engine.max_flows, "Hard cap on concurrent flows")
+      ->check(CLI::Range(1024u, 1u << 28));
 
   try {
     cli.parse(argc, argv);

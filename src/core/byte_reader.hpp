@@ -15,7 +15,9 @@ class ByteReader {
   [[nodiscard]] bool ok() const { return ok_; }
   [[nodiscard]] std::size_t offset() const { return pos_; }
   [[nodiscard]] std::size_t remaining() const { return ok_ ? data_.size() - pos_ : 0; }
-  [[nodiscard]] std::span<const std::uint8_t> rest() const { return ok_ ? data_.subspan(pos_) : std::span<const std::uint8_t>{}; }
+  [[nodiscard]] std::span<const std::uint8_t> rest() const {
+    return ok_ ? data_.subspan(pos_) : std::span<const std::uint8_t>{};
+  }
   [[nodiscard]] const std::uint8_t* cursor() const { return data_.data() + pos_; }
 
   bool need(std::size_t n) {
@@ -59,7 +61,8 @@ class ByteReader {
   }
   std::uint32_t le24() {
     if (!need(3)) return 0;
-    auto v = std::uint32_t{data_[pos_]} | (std::uint32_t{data_[pos_ + 1]} << 8) | (std::uint32_t{data_[pos_ + 2]} << 16);
+    auto v =
+        std::uint32_t{data_[pos_]} | (std::uint32_t{data_[pos_ + 1]} << 8) | (std::uint32_t{data_[pos_ + 2]} << 16);
     pos_ += 3;
     return v;
   }

@@ -11,7 +11,9 @@ struct Timestamp {
   std::int64_t ns = 0;
 
   static constexpr Timestamp from_parts(std::int64_t sec, std::int64_t nsec) { return {sec * 1'000'000'000 + nsec}; }
-  [[nodiscard]] constexpr std::int64_t seconds() const { return ns >= 0 ? ns / 1'000'000'000 : -((-ns + 999'999'999) / 1'000'000'000); }
+  [[nodiscard]] constexpr std::int64_t seconds() const {
+    return ns >= 0 ? ns / 1'000'000'000 : -((-ns + 999'999'999) / 1'000'000'000);
+  }
   [[nodiscard]] constexpr std::int64_t subsec_ns() const { return ns - seconds() * 1'000'000'000; }
   [[nodiscard]] constexpr double to_seconds() const { return static_cast<double>(ns) / 1e9; }
   constexpr auto operator<=>(const Timestamp&) const = default;

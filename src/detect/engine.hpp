@@ -80,8 +80,8 @@ class Engine {
     std::array<std::uint64_t, 2> bytes{};
     std::uint64_t serial = 0;
     std::array<std::uint32_t, 2> isn{};
-    std::uint8_t syn_seen = 0;   // bit per direction
-    std::uint8_t fin_seen = 0;   // bit per direction
+    std::uint8_t syn_seen = 0;  // bit per direction
+    std::uint8_t fin_seen = 0;  // bit per direction
     bool rst = false;
     bool initiator_known = false;
     Direction initiator = Direction::AtoB;

@@ -51,7 +51,8 @@ class Conn {
   // Sends `data` from the client (or server), optionally cut into pieces of `chunk` bytes.
   void data(bool from_client, std::string_view d, std::size_t chunk = 0) {
     if (chunk == 0) chunk = d.size();
-    for (std::size_t off = 0; off < d.size(); off += chunk) send(from_client, d.substr(off, chunk), tf::kAck | tf::kPsh, 0);
+    for (std::size_t off = 0; off < d.size(); off += chunk)
+      send(from_client, d.substr(off, chunk), tf::kAck | tf::kPsh, 0);
   }
   // Sends at an explicit stream offset without advancing (for reordering tests).
   void raw(bool from_client, std::uint32_t seq, std::string_view d) {
@@ -99,16 +100,23 @@ class Conn {
   std::int64_t t_ = 1'600'000'000'000'000'000;
 };
 
-constexpr std::string_view kSubscribe = R"({"id": 1, "method": "mining.subscribe", "params": ["cgminer/4.10.0"]})" "\n";
+constexpr std::string_view kSubscribe = R"({"id": 1, "method": "mining.subscribe", "params": ["cgminer/4.10.0"]})"
+                                        "\n";
 constexpr std::string_view kSubscribeResult =
-    R"({"id":1,"result":[[["mining.set_difficulty","1"],["mining.notify","1"]],"08000002",4],"error":null})" "\n";
-constexpr std::string_view kAuthorize = R"({"params": ["wallet1.rig7", "x"], "id": 2, "method": "mining.authorize"})" "\n";
-constexpr std::string_view kSetDifficulty = R"({"id":null,"method":"mining.set_difficulty","params":[16384]})" "\n";
+    R"({"id":1,"result":[[["mining.set_difficulty","1"],["mining.notify","1"]],"08000002",4],"error":null})"
+    "\n";
+constexpr std::string_view kAuthorize = R"({"params": ["wallet1.rig7", "x"], "id": 2, "method": "mining.authorize"})"
+                                        "\n";
+constexpr std::string_view kSetDifficulty = R"({"id":null,"method":"mining.set_difficulty","params":[16384]})"
+                                            "\n";
 constexpr std::string_view kNotify =
-    R"({"params":["bf","4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000","01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff20020862062f503253482f04b8864e5008","072f736c7573682f000000000100f2052a010000001976a914d23fcdf86f7e756a64a7a9688ef9903327048ed988ac00000000",[],"00000002","1c2ac4af","504e86b9",false],"id":null,"method":"mining.notify"})" "\n";
+    R"({"params":["bf","4d16b6f85af6e2198f44ae2a6de67f78487ae5611b77c6c0440b921e00000000","01000000010000000000000000000000000000000000000000000000000000000000000000ffffffff20020862062f503253482f04b8864e5008","072f736c7573682f000000000100f2052a010000001976a914d23fcdf86f7e756a64a7a9688ef9903327048ed988ac00000000",[],"00000002","1c2ac4af","504e86b9",false],"id":null,"method":"mining.notify"})"
+    "\n";
 constexpr std::string_view kSubmit =
-    R"({"params":["wallet1.rig7","bf","00000001","504e86ed","b2957c02"],"id":4,"method":"mining.submit"})" "\n";
-constexpr std::string_view kTrue = R"({"error":null,"id":4,"result":true})" "\n";
+    R"({"params":["wallet1.rig7","bf","00000001","504e86ed","b2957c02"],"id":4,"method":"mining.submit"})"
+    "\n";
+constexpr std::string_view kTrue = R"({"error":null,"id":4,"result":true})"
+                                   "\n";
 
 class EngineTest : public ::testing::Test {
  protected:
@@ -190,10 +198,16 @@ TEST_F(EngineTest, StaysSilentOnElectrumJsonRpc) {
   Conn c(engine, "10.0.0.5", 40001, "198.51.100.9", 50001);
   c.handshake();
   for (int i = 0; i < 20; ++i) {
-    c.data(true, R"({"jsonrpc":"2.0","method":"server.version","params":["electrum/4.4.6","1.4"],"id":0})" "\n");
-    c.data(false, R"({"jsonrpc":"2.0","result":["ElectrumX 1.16.0","1.4"],"id":0})" "\n");
-    c.data(true, R"({"jsonrpc":"2.0","method":"blockchain.scripthash.subscribe","params":["8b01df4e368ea28f8dc0423bcf7a4923e3a12d307c875e47a0cfbf90b5c39161"],"id":1})" "\n");
-    c.data(false, R"({"jsonrpc":"2.0","result":true,"id":1})" "\n");
+    c.data(true, R"({"jsonrpc":"2.0","method":"server.version","params":["electrum/4.4.6","1.4"],"id":0})"
+                 "\n");
+    c.data(false, R"({"jsonrpc":"2.0","result":["ElectrumX 1.16.0","1.4"],"id":0})"
+                  "\n");
+    c.data(
+        true,
+        R"({"jsonrpc":"2.0","method":"blockchain.scripthash.subscribe","params":["8b01df4e368ea28f8dc0423bcf7a4923e3a12d307c875e47a0cfbf90b5c39161"],"id":1})"
+        "\n");
+    c.data(false, R"({"jsonrpc":"2.0","result":true,"id":1})"
+                  "\n");
   }
   c.fin();
   engine.finish();
@@ -241,12 +255,14 @@ namespace {
 TEST_F(EngineTest, FindsGetworkOverHttpWhenTheCaptureJoinsInTheMiddleOfAResponseBody) {
   Conn c(engine, "10.0.0.7", 52000, "198.51.100.11", 8332);
   c.data(false, R"(00000000000000000000000000000000"},"error":null,"id":25})");  // tail of a body, no newline
-  c.data(true,
-         "POST / HTTP/1.1\r\nHost: pool.example:8332\r\nUser-Agent: bfgminer/5.5.0\r\nContent-Type: application/json\r\n"
-         "X-Mining-Extensions: longpoll midstate rollntime\r\nContent-Length: 41\r\n\r\n"
-         R"({"method":"getwork","params":[],"id":377})");
-  c.data(false, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 34\r\nX-Long-Polling: /LP\r\n\r\n"
-                R"({"result":true,"error":null,"id":1})");
+  c.data(
+      true,
+      "POST / HTTP/1.1\r\nHost: pool.example:8332\r\nUser-Agent: bfgminer/5.5.0\r\nContent-Type: application/json\r\n"
+      "X-Mining-Extensions: longpoll midstate rollntime\r\nContent-Length: 41\r\n\r\n"
+      R"({"method":"getwork","params":[],"id":377})");
+  c.data(false,
+         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 34\r\nX-Long-Polling: /LP\r\n\r\n"
+         R"({"result":true,"error":null,"id":1})");
   engine.finish();
   ASSERT_EQ(sink.sessions.size(), 1u);
   EXPECT_EQ(sink.sessions[0].family, protocols::Family::HttpGetwork);
@@ -281,10 +297,10 @@ std::string client_hello(std::string_view sni) {
     s += static_cast<char>(v & 0xff);
   };
   std::string ext;
-  u16(ext, 0x0000);                 // server_name
+  u16(ext, 0x0000);  // server_name
   u16(ext, sni.size() + 5);
   u16(ext, sni.size() + 3);
-  ext += '\0';                      // host_name
+  ext += '\0';  // host_name
   u16(ext, sni.size());
   ext += sni;
   std::string body;
@@ -295,7 +311,7 @@ std::string client_hello(std::string_view sni) {
   u16(body, 0x1301);
   u16(body, 0xc02f);
   body += '\x01';
-  body += '\0';                     // compression: null
+  body += '\0';  // compression: null
   u16(body, ext.size());
   body += ext;
   std::string hs;
@@ -314,7 +330,9 @@ TEST_F(EngineTest, ReportsATlsSessionWhoseServerNameIsAKnownPool) {
   std::string hello = client_hello("gulf.moneroocean.stream");
   c.data(true, hello, 40);  // split across segments
   c.data(false, std::string_view("\x16\x03\x03\x00\x02\x02\x00", 7));
-  c.data(true, std::string_view("\x17\x03\x03\x00\x03" "abc", 8));
+  c.data(true, std::string_view("\x17\x03\x03\x00\x03"
+                                "abc",
+                                8));
   c.fin();
   engine.finish();
   ASSERT_EQ(sink.sessions.size(), 1u);
@@ -338,7 +356,13 @@ TEST_F(EngineTest, StaysSilentOnTlsToOrdinaryOrAllowListedSites) {
 
 TEST_F(EngineTest, RaisesAnIntentAlertForTheHostThatLooksUpAPoolName) {
   // DNS query: id, flags RD, 1 question "xmr.supportxmr.com" A IN.
-  std::string q = std::string("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00", 12) + "\x03" "xmr" "\x0a" "supportxmr" "\x03" "com" +
+  std::string q = std::string("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00", 12) +
+                  "\x03"
+                  "xmr"
+                  "\x0a"
+                  "supportxmr"
+                  "\x03"
+                  "com" +
                   std::string("\x00\x00\x01\x00\x01", 5);
   PacketView p;
   p.ts = Timestamp{1'600'000'000'000'000'000};

@@ -250,12 +250,8 @@ void FlowInspector::handle_line(Direction dir, std::string_view line) {
       ++rpc_lines_;
       handle_message(dir, msg);
       break;
-    case protocols::ParseStatus::NotMining:
-      ++rpc_lines_;
-      break;
-    case protocols::ParseStatus::Malformed:
-      note_malformed(anomaly);
-      break;
+    case protocols::ParseStatus::NotMining: ++rpc_lines_; break;
+    case protocols::ParseStatus::Malformed: note_malformed(anomaly); break;
   }
 }
 

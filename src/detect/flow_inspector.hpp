@@ -20,9 +20,9 @@
 namespace minewatch::detect {
 
 struct InspectConfig {
-  double alert_threshold = 0.7;           // session confidence needed to call a flow mining
+  double alert_threshold = 0.7;                // session confidence needed to call a flow mining
   std::uint32_t undecided_budget = 32 * 1024;  // bytes inspected (both directions) before giving up
-  std::uint32_t max_malformed_lines = 8;  // non-JSON lines tolerated while undecided
+  std::uint32_t max_malformed_lines = 8;       // non-JSON lines tolerated while undecided
   std::uint32_t max_line_bytes = 64 * 1024;
 };
 
@@ -56,10 +56,10 @@ class FlowInspector {
   // the middle of an HTTP body while the other side starts with a clean request.
   struct Side {
     Framing framing = Framing::Unknown;
-    std::string buffer;        // partial line / unparsed HTTP bytes
-    std::uint64_t skip = 0;    // HTTP body bytes still to skip
-    bool discarding = false;   // inside an over-long line: drop until the next newline
-    bool is_request = false;   // HTTP: this direction carries requests
+    std::string buffer;       // partial line / unparsed HTTP bytes
+    std::uint64_t skip = 0;   // HTTP body bytes still to skip
+    bool discarding = false;  // inside an over-long line: drop until the next newline
+    bool is_request = false;  // HTTP: this direction carries requests
   };
 
   // Decides the framing of a direction from its first bytes; returns the bytes from where framing

@@ -19,32 +19,29 @@ void keep_first(std::string& field, std::string_view value) {
   if (field.empty() && !value.empty()) field.assign(value.substr(0, kMaxFieldBytes));
 }
 
-bool is_share(MessageKind k) { return k == MessageKind::Submit || k == MessageKind::SubmitWork || k == MessageKind::SubmitBlock; }
+bool is_share(MessageKind k) {
+  return k == MessageKind::Submit || k == MessageKind::SubmitWork || k == MessageKind::SubmitBlock;
+}
 
 }  // namespace
 
 double evidence_weight(Family family, MessageKind kind) {
   switch (kind) {
-    case MessageKind::Result:
-      return 0.0;
+    case MessageKind::Result: return 0.0;
     case MessageKind::KeepAlive:
     case MessageKind::SetExtranonce:
     case MessageKind::Reconnect:
-    case MessageKind::ShowMessage:
-      return 0.5;
-    case MessageKind::Login:
-      return 0.7;
+    case MessageKind::ShowMessage: return 0.5;
+    case MessageKind::Login: return 0.7;
     case MessageKind::TlsServerName:
     case MessageKind::DnsLookup:
-      return 0.8;  // a name on the curated pool list; the allow-list keeps exchanges and wallets off it  // "login" with a login/pass object is CryptoNote-shaped but the method name is generic
-    case MessageKind::Submit:
-      return family == Family::CryptoNote ? 0.8 : 0.9;
+      return 0.8;  // a name on the curated pool list; the allow-list keeps exchanges and wallets off it  // "login"
+                   // with a login/pass object is CryptoNote-shaped but the method name is generic
+    case MessageKind::Submit: return family == Family::CryptoNote ? 0.8 : 0.9;
     case MessageKind::ExtranonceSubscribe:
     case MessageKind::SuggestDifficulty:
-    case MessageKind::GetTransactions:
-      return 0.8;
-    default:
-      return 0.9;
+    case MessageKind::GetTransactions: return 0.8;
+    default: return 0.9;
   }
 }
 
@@ -166,7 +163,8 @@ void MiningSession::add_evidence(const MiningMessage& msg) {
   append("ja4", msg.fingerprint);
   if (msg.difficulty > 0) append("difficulty", fmt::format("{:.6g}", msg.difficulty));
   if (msg.self_hashrate > 0) append("reported_hashrate", fmt::format("{:.6g}", msg.self_hashrate));
-  e.detail = detail.empty() ? std::string{protocols::sent_by_miner(msg.kind) ? "sent by miner" : "sent by pool"} : detail;
+  e.detail =
+      detail.empty() ? std::string{protocols::sent_by_miner(msg.kind) ? "sent by miner" : "sent by pool"} : detail;
   e.weight = evidence_weight(msg.family, msg.kind);
   evidence_.push_back(std::move(e));
 }

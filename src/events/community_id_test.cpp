@@ -13,7 +13,8 @@ IpAddress ip(const char* s) {
 
 // Vectors from the Community ID specification's README and baseline.
 TEST(CommunityId, MatchesTheSpecificationExampleForTcp) {
-  EXPECT_EQ(community_id_v1(ip("128.232.110.120"), 34855, ip("66.35.250.204"), 80, 6), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+  EXPECT_EQ(community_id_v1(ip("128.232.110.120"), 34855, ip("66.35.250.204"), 80, 6),
+            "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
 }
 
 TEST(CommunityId, IsTheSameInBothDirections) {
@@ -22,7 +23,8 @@ TEST(CommunityId, IsTheSameInBothDirections) {
 }
 
 TEST(CommunityId, DependsOnTheSeed) {
-  EXPECT_NE(community_id_v1(ip("10.0.0.1"), 1, ip("10.0.0.2"), 2, 6, 1), community_id_v1(ip("10.0.0.1"), 1, ip("10.0.0.2"), 2, 6, 0));
+  EXPECT_NE(community_id_v1(ip("10.0.0.1"), 1, ip("10.0.0.2"), 2, 6, 1),
+            community_id_v1(ip("10.0.0.1"), 1, ip("10.0.0.2"), 2, 6, 0));
 }
 
 TEST(CommunityId, HashesIpv6Addresses) {

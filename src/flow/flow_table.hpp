@@ -121,15 +121,24 @@ class FlowTable {
   std::uint32_t index_of(const Entry& en) const { return static_cast<std::uint32_t>(&en - entries_.data()); }
   void unlink(std::uint32_t e) {
     Entry& en = entries_[e];
-    if (en.prev != kNone) entries_[en.prev].next = en.next; else oldest_ = en.next;
-    if (en.next != kNone) entries_[en.next].prev = en.prev; else newest_ = en.prev;
+    if (en.prev != kNone)
+      entries_[en.prev].next = en.next;
+    else
+      oldest_ = en.next;
+    if (en.next != kNone)
+      entries_[en.next].prev = en.prev;
+    else
+      newest_ = en.prev;
     en.prev = en.next = kNone;
   }
   void link_newest(std::uint32_t e) {
     Entry& en = entries_[e];
     en.prev = newest_;
     en.next = kNone;
-    if (newest_ != kNone) entries_[newest_].next = e; else oldest_ = e;
+    if (newest_ != kNone)
+      entries_[newest_].next = e;
+    else
+      oldest_ = e;
     newest_ = e;
   }
 

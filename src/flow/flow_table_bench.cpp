@@ -14,10 +14,12 @@ std::vector<FlowKey> make_keys(std::size_t n) {
   std::vector<FlowKey> keys;
   keys.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    std::uint8_t a[4] = {10, static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+    std::uint8_t a[4] = {10, static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8),
+                         static_cast<std::uint8_t>(i)};
     std::uint8_t b[4] = {203, 0, 113, static_cast<std::uint8_t>(i * 7)};
     Direction d;
-    keys.push_back(FlowKey::make(IpAddress::v4(a), static_cast<std::uint16_t>(1024 + i % 60000), IpAddress::v4(b), 443, 6, d));
+    keys.push_back(
+        FlowKey::make(IpAddress::v4(a), static_cast<std::uint16_t>(1024 + i % 60000), IpAddress::v4(b), 443, 6, d));
   }
   return keys;
 }

@@ -65,10 +65,9 @@ void TcpReassembler::insert_pending(std::uint32_t seq, std::span<const std::uint
     }
     // Overlap with pending bytes: compare for conflicts (evasion or corruption), keep the old.
     std::int64_t os = std::max(cursor, ps), oe = std::min(end, pe);
-    if (oe > os &&
-        !std::equal(payload.begin() + static_cast<std::ptrdiff_t>(os - start),
-                    payload.begin() + static_cast<std::ptrdiff_t>(oe - start),
-                    p.bytes.begin() + static_cast<std::ptrdiff_t>(os - ps))) {
+    if (oe > os && !std::equal(payload.begin() + static_cast<std::ptrdiff_t>(os - start),
+                               payload.begin() + static_cast<std::ptrdiff_t>(oe - start),
+                               p.bytes.begin() + static_cast<std::ptrdiff_t>(os - ps))) {
       anomalies.add(Anomaly::ReassemblyOverlapConflict);
     }
     cursor = std::max(cursor, pe);
@@ -76,8 +75,8 @@ void TcpReassembler::insert_pending(std::uint32_t seq, std::span<const std::uint
   }
   if (cursor < end) {
     auto from = static_cast<std::size_t>(cursor - start);
-    added.push_back({seq + static_cast<std::uint32_t>(from),
-                     {payload.begin() + static_cast<std::ptrdiff_t>(from), payload.end()}});
+    added.push_back(
+        {seq + static_cast<std::uint32_t>(from), {payload.begin() + static_cast<std::ptrdiff_t>(from), payload.end()}});
   }
   for (auto& a : added) {
     pending_bytes_ += a.bytes.size();

@@ -27,7 +27,8 @@ class TcpReassembler {
   // A SYN fixes the initial sequence number; data then starts at isn + 1.
   void on_syn(std::uint32_t isn);
   // Feeds one segment's payload. Delivers whatever becomes contiguous to `sink`.
-  void on_segment(std::uint32_t seq, std::span<const std::uint8_t> payload, StreamSink& sink, AnomalyCounters& anomalies);
+  void on_segment(std::uint32_t seq, std::span<const std::uint8_t> payload, StreamSink& sink,
+                  AnomalyCounters& anomalies);
   // Delivers everything still pending, announcing the holes before it (end of flow).
   void flush(StreamSink& sink, AnomalyCounters& anomalies);
 

@@ -17,7 +17,9 @@ struct Collect final : StreamSink {
   }
 };
 
-std::span<const std::uint8_t> bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+std::span<const std::uint8_t> bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 TEST(TcpReassembler, DeliversInOrderSegmentsImmediately) {
   TcpReassembler r;
@@ -47,8 +49,8 @@ TEST(TcpReassembler, DropsRetransmissionsAndKeepsNewTailOfOverlap) {
   AnomalyCounters a;
   r.on_syn(0);
   r.on_segment(1, bytes("abcdef"), c, a);
-  r.on_segment(1, bytes("abcdef"), c, a);    // full retransmission
-  r.on_segment(4, bytes("defghi"), c, a);    // overlaps the delivered tail
+  r.on_segment(1, bytes("abcdef"), c, a);  // full retransmission
+  r.on_segment(4, bytes("defghi"), c, a);  // overlaps the delivered tail
   EXPECT_EQ(c.data, "abcdefghi");
 }
 

@@ -10,7 +10,8 @@ namespace {
 std::string normalise(std::string_view host) {
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);
   std::string out(host.substr(0, 253));
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 

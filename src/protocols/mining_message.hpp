@@ -72,16 +72,17 @@ struct MiningMessage {
   Family family = Family::Unknown;
   MessageKind kind = MessageKind::Result;
   bool has_id = false;
-  std::uint64_t id_hash = 0;          // hash of the id's JSON text, to pair responses with requests
+  std::uint64_t id_hash = 0;  // hash of the id's JSON text, to pair responses with requests
   Outcome outcome = Outcome::None;
-  bool null_result = false;    // a response with "result": null and no error (BIP 22: submitblock accepted)    // for Result: true/"OK" -> Accepted, false/error -> Rejected
-  std::string_view agent;             // miner software, e.g. "XMRig/6.21.0 (Linux x86_64)", "cgminer/3.7.2"
-  std::string_view login;             // account as sent: wallet[.worker] or user.worker
-  std::string_view worker;            // explicit worker name (Claymore "worker", rig id) when separate
-  std::string_view pool_host;         // host the miner asked for (subscribe params, HTTP Host)
-  std::string_view algo;              // algorithm string when sent ("rx/0", "cn/r", "equihash" ...)
+  bool null_result = false;    // a response with "result": null and no error (BIP 22: submitblock accepted)    // for
+                               // Result: true/"OK" -> Accepted, false/error -> Rejected
+  std::string_view agent;      // miner software, e.g. "XMRig/6.21.0 (Linux x86_64)", "cgminer/3.7.2"
+  std::string_view login;      // account as sent: wallet[.worker] or user.worker
+  std::string_view worker;     // explicit worker name (Claymore "worker", rig id) when separate
+  std::string_view pool_host;  // host the miner asked for (subscribe params, HTTP Host)
+  std::string_view algo;       // algorithm string when sent ("rx/0", "cn/r", "equihash" ...)
   std::string_view protocol_variant;  // e.g. "EthereumStratum/1.0.0"
-  std::string_view fingerprint;  // TLS client fingerprint (JA4) when the message is a ClientHello
+  std::string_view fingerprint;       // TLS client fingerprint (JA4) when the message is a ClientHello
   std::string_view redirect_url;      // where the pool sends the miner: client.reconnect host, HTTP X-Stratum
   // Units (see target_math.hpp): difficulty is the protocol's own number (set_difficulty as sent; for
   // 256-bit targets target_work / 2^32; for CryptoNote targets and Ethash boundaries hashes per share).

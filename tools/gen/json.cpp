@@ -10,21 +10,11 @@ void json_escape(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
@@ -38,21 +28,11 @@ void json_escape(std::string& out, std::string_view s) {
 
 void Json::write(std::string& out, bool spaced, Rng* shuffle) const {
   switch (type_) {
-    case Type::Null:
-      out += "null";
-      return;
-    case Type::Bool:
-      out += int_ != 0 ? "true" : "false";
-      return;
-    case Type::Int:
-      out += std::to_string(int_);
-      return;
-    case Type::Num:
-      out += fmt::format("{}", num_);
-      return;
-    case Type::Str:
-      json_escape(out, str_);
-      return;
+    case Type::Null: out += "null"; return;
+    case Type::Bool: out += int_ != 0 ? "true" : "false"; return;
+    case Type::Int: out += std::to_string(int_); return;
+    case Type::Num: out += fmt::format("{}", num_); return;
+    case Type::Str: json_escape(out, str_); return;
     case Type::Arr:
       out += '[';
       for (std::size_t i = 0; i < items_.size(); ++i) {

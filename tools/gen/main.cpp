@@ -93,18 +93,10 @@ MiningPlan random_plan(Rng& rng, Nanos duration) {
 
 void run_job(Context& ctx, Rng& rng, const Job& j) {
   switch (j.kind) {
-    case Job::Kind::Background:
-      background_flow(ctx, rng, j.start, j.background, j.bg);
-      return;
-    case Job::Kind::Mining:
-      mining_session(ctx, rng, j.start, j.plan);
-      return;
-    case Job::Kind::TlsMining:
-      tls_mining_session(ctx, rng, j.start, j.duration);
-      return;
-    case Job::Kind::Decoy:
-      decoy_flow(ctx, rng, j.start, j.decoy, j.max_duration);
-      return;
+    case Job::Kind::Background: background_flow(ctx, rng, j.start, j.background, j.bg); return;
+    case Job::Kind::Mining: mining_session(ctx, rng, j.start, j.plan); return;
+    case Job::Kind::TlsMining: tls_mining_session(ctx, rng, j.start, j.duration); return;
+    case Job::Kind::Decoy: decoy_flow(ctx, rng, j.start, j.decoy, j.max_duration); return;
   }
 }
 

@@ -313,24 +313,12 @@ void benign_tls_flow(Context& ctx, Rng& rng, Nanos start, const BackgroundOption
 
 void background_flow(Context& ctx, Rng& rng, Nanos start, Background kind, const BackgroundOptions& opt) {
   switch (kind) {
-    case Background::Tls:
-      benign_tls_flow(ctx, rng, start, opt, tls_size(rng, opt));
-      return;
-    case Background::Http:
-      http_flow(ctx, rng, start, opt);
-      return;
-    case Background::Dns:
-      dns_flow(ctx, rng, start, opt);
-      return;
-    case Background::Quic:
-      quic_flow(ctx, rng, start, opt);
-      return;
-    case Background::Bulk:
-      bulk_flow(ctx, rng, start, opt);
-      return;
-    case Background::Ssh:
-      ssh_flow(ctx, rng, start, opt);
-      return;
+    case Background::Tls: benign_tls_flow(ctx, rng, start, opt, tls_size(rng, opt)); return;
+    case Background::Http: http_flow(ctx, rng, start, opt); return;
+    case Background::Dns: dns_flow(ctx, rng, start, opt); return;
+    case Background::Quic: quic_flow(ctx, rng, start, opt); return;
+    case Background::Bulk: bulk_flow(ctx, rng, start, opt); return;
+    case Background::Ssh: ssh_flow(ctx, rng, start, opt); return;
   }
 }
 

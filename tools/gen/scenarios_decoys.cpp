@@ -322,30 +322,14 @@ void decoy_flow(Context& ctx, Rng& rng, Nanos start, Decoy kind, Nanos max_durat
   std::uint16_t port = 0;
   std::string_view what;
   switch (kind) {
-    case Decoy::Electrum:
-      port = 50001, what = "electrum";
-      break;
-    case Decoy::BitcoindRpc:
-      port = 8332, what = "bitcoind-rpc";
-      break;
-    case Decoy::Web3Rpc:
-      port = 8545, what = "web3-rpc";
-      break;
-    case Decoy::TplinkSmartHome:
-      port = 9999, what = "tplink-smarthome";
-      break;
-    case Decoy::Http3333:
-      port = 3333, what = "http-3333";
-      break;
-    case Decoy::Binary4444:
-      port = 4444, what = "binary-4444";
-      break;
-    case Decoy::Telnet14444:
-      port = 14444, what = "telnet-14444";
-      break;
-    case Decoy::BitcoinP2p:
-      port = 8333, what = "bitcoin-p2p";
-      break;
+    case Decoy::Electrum: port = 50001, what = "electrum"; break;
+    case Decoy::BitcoindRpc: port = 8332, what = "bitcoind-rpc"; break;
+    case Decoy::Web3Rpc: port = 8545, what = "web3-rpc"; break;
+    case Decoy::TplinkSmartHome: port = 9999, what = "tplink-smarthome"; break;
+    case Decoy::Http3333: port = 3333, what = "http-3333"; break;
+    case Decoy::Binary4444: port = 4444, what = "binary-4444"; break;
+    case Decoy::Telnet14444: port = 14444, what = "telnet-14444"; break;
+    case Decoy::BitcoinP2p: port = 8333, what = "bitcoin-p2p"; break;
   }
   const IpAddr client = next_decoy_client_v4(ctx);
   const IpAddr server = decoy_server_v4(rng);
@@ -359,30 +343,14 @@ void decoy_flow(Context& ctx, Rng& rng, Nanos start, Decoy kind, Nanos max_durat
   const Nanos end = start + duration;
   const std::string host = server.str() + ":" + std::to_string(port);
   switch (kind) {
-    case Decoy::Electrum:
-      electrum(c, rng, end);
-      break;
-    case Decoy::BitcoindRpc:
-      bitcoind(c, rng, end, host);
-      break;
-    case Decoy::Web3Rpc:
-      web3(c, rng, end, host);
-      break;
-    case Decoy::TplinkSmartHome:
-      tplink(c, rng, end);
-      break;
-    case Decoy::Http3333:
-      http3333(c, rng, end, host);
-      break;
-    case Decoy::Binary4444:
-      binary4444(c, rng, end);
-      break;
-    case Decoy::Telnet14444:
-      telnet(c, rng, end);
-      break;
-    case Decoy::BitcoinP2p:
-      bitcoin_p2p(c, rng, end, a);
-      break;
+    case Decoy::Electrum: electrum(c, rng, end); break;
+    case Decoy::BitcoindRpc: bitcoind(c, rng, end, host); break;
+    case Decoy::Web3Rpc: web3(c, rng, end, host); break;
+    case Decoy::TplinkSmartHome: tplink(c, rng, end); break;
+    case Decoy::Http3333: http3333(c, rng, end, host); break;
+    case Decoy::Binary4444: binary4444(c, rng, end); break;
+    case Decoy::Telnet14444: telnet(c, rng, end); break;
+    case Decoy::BitcoinP2p: bitcoin_p2p(c, rng, end, a); break;
   }
   c.wait(secs(rng.uniform(0.5, 5)));
   c.close_fin(Side::Client);

@@ -12,30 +12,18 @@ namespace mwgen {
 
 std::string_view adversity_name(Adversity a) {
   switch (a) {
-    case Adversity::Split:
-      return "split";
-    case Adversity::Coalesce:
-      return "coalesce";
-    case Adversity::Retransmit:
-      return "retransmit";
-    case Adversity::Reorder:
-      return "reorder";
-    case Adversity::Overlap:
-      return "overlap";
-    case Adversity::MidSession:
-      return "midsession";
-    case Adversity::OddJson:
-      return "odd_json";
-    case Adversity::Port443:
-      return "port443";
-    case Adversity::HighPort:
-      return "highport";
-    case Adversity::Ipv6:
-      return "ipv6";
-    case Adversity::Vlan:
-      return "vlan";
-    case Adversity::Vardiff:
-      return "vardiff";
+    case Adversity::Split: return "split";
+    case Adversity::Coalesce: return "coalesce";
+    case Adversity::Retransmit: return "retransmit";
+    case Adversity::Reorder: return "reorder";
+    case Adversity::Overlap: return "overlap";
+    case Adversity::MidSession: return "midsession";
+    case Adversity::OddJson: return "odd_json";
+    case Adversity::Port443: return "port443";
+    case Adversity::HighPort: return "highport";
+    case Adversity::Ipv6: return "ipv6";
+    case Adversity::Vlan: return "vlan";
+    case Adversity::Vardiff: return "vardiff";
   }
   return "?";
 }
@@ -977,20 +965,13 @@ class HttpMining : public Session {
 
 std::unique_ptr<Session> make_session(Context& ctx, Rng& rng, Nanos start, const MiningPlan& plan) {
   switch (plan.family) {
-    case Family::StratumSha256d:
-      return std::make_unique<StratumSha256d>(ctx, rng, start, plan);
-    case Family::EthStratum:
-      return std::make_unique<EthStratum>(ctx, rng, start, plan);
-    case Family::Equihash:
-      return std::make_unique<Equihash>(ctx, rng, start, plan);
-    case Family::CryptoNote:
-      return std::make_unique<CryptoNote>(ctx, rng, start, plan);
-    case Family::EthProxy:
-      return std::make_unique<EthProxy>(ctx, rng, start, plan);
-    case Family::HttpGetwork:
-      return std::make_unique<HttpMining>(ctx, rng, start, plan, false);
-    case Family::HttpGbt:
-      return std::make_unique<HttpMining>(ctx, rng, start, plan, true);
+    case Family::StratumSha256d: return std::make_unique<StratumSha256d>(ctx, rng, start, plan);
+    case Family::EthStratum: return std::make_unique<EthStratum>(ctx, rng, start, plan);
+    case Family::Equihash: return std::make_unique<Equihash>(ctx, rng, start, plan);
+    case Family::CryptoNote: return std::make_unique<CryptoNote>(ctx, rng, start, plan);
+    case Family::EthProxy: return std::make_unique<EthProxy>(ctx, rng, start, plan);
+    case Family::HttpGetwork: return std::make_unique<HttpMining>(ctx, rng, start, plan, false);
+    case Family::HttpGbt: return std::make_unique<HttpMining>(ctx, rng, start, plan, true);
   }
   return nullptr;
 }

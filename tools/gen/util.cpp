@@ -52,12 +52,9 @@ IpAddr inside_v4(Rng& rng) {
 
 IpAddr outside_v4(Rng& rng) {
   switch (rng.range(0, 2)) {
-    case 0:
-      return IpAddr::v4(192, 0, 2, static_cast<std::uint8_t>(rng.range(1, 254)));
-    case 1:
-      return IpAddr::v4(198, 51, 100, static_cast<std::uint8_t>(rng.range(1, 127)));
-    default:
-      return IpAddr::v4(203, 0, 113, static_cast<std::uint8_t>(rng.range(64, 254)));
+    case 0: return IpAddr::v4(192, 0, 2, static_cast<std::uint8_t>(rng.range(1, 254)));
+    case 1: return IpAddr::v4(198, 51, 100, static_cast<std::uint8_t>(rng.range(1, 127)));
+    default: return IpAddr::v4(203, 0, 113, static_cast<std::uint8_t>(rng.range(64, 254)));
   }
 }
 

@@ -336,7 +336,8 @@ std::vector<Bytes> dns_payloads(const std::string& path) {
 
 // Expected values read with tshark 4.0 (dns.qry.name, dns.a, dns.cname, dns.resp.ttl) from the trace.
 TEST(DnsRealCaptures, DecodesTheCoinhiveTraceLikeTshark) {
-  const std::string path = std::string(MW_SHARED_CAPTURES) + "/positive/zeek-cryptomining__testing_Traces_coinhive.pcap";
+  const std::string path =
+      std::string(MW_SHARED_CAPTURES) + "/positive/zeek-cryptomining__testing_Traces_coinhive.pcap";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << "capture not present: " << path;
   const auto payloads = dns_payloads(path);
   ASSERT_FALSE(payloads.empty());

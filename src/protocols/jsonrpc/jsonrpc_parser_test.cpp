@@ -1,9 +1,10 @@
 #include "protocols/jsonrpc/jsonrpc_parser.hpp"
-#include "protocols/jsonrpc/line_parser_fixture.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "protocols/jsonrpc/line_parser_fixture.hpp"
 
 namespace minewatch::protocols {
 namespace {
