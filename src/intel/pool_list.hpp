@@ -3,6 +3,7 @@
 // allow-list that always wins (exchanges and wallet sites appear in some public block lists and must
 // never make a host a miner). The built-in default list is curated from public pool documentation.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,8 +29,14 @@ class PoolList {
   [[nodiscard]] std::size_t size() const { return pools_.size(); }
 
  private:
-  std::unordered_map<std::string, std::string> pools_;  // domain -> coin hint
-  std::unordered_set<std::string> allowed_;
+  // Heterogeneous lookup: match() probes with string_views into a stack buffer, allocating nothing
+  // (it runs for every DNS question and TLS server name).
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> pools_;  // domain -> coin hint
+  std::unordered_set<std::string, Hash, std::equal_to<>> allowed_;
 };
 
 }  // namespace minewatch::intel

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <optional>
+#include <utility>
 
 #include "protocols/ethproxy/ethproxy_parser.hpp"
 #include "protocols/jsonrpc/rpc_message.hpp"
@@ -170,35 +171,31 @@ enum class HeaderResult : std::uint8_t { Ok, Malformed };
 
 HeaderResult apply_header(std::string_view name, std::string_view value, HttpMessage& out) {
   ++out.header_count;
-  auto set = [&](std::string_view& field) {
-    if (!has_header(field)) field = value;  // first occurrence wins
-  };
   if (iequals(name, "Content-Length")) {
     auto n = parse_decimal(value);
     if (!n || (out.has_content_length && *n != out.content_length)) return HeaderResult::Malformed;
     out.has_content_length = true;
     out.content_length = *n;
-  } else if (iequals(name, "Transfer-Encoding")) {
-    set(out.transfer_encoding);
-    if (icontains(value, "chunked")) out.chunked = true;
-  } else if (iequals(name, "Host")) {
-    set(out.host);
-  } else if (iequals(name, "User-Agent")) {
-    set(out.user_agent);
-  } else if (iequals(name, "Content-Type")) {
-    set(out.content_type);
-  } else if (iequals(name, "Authorization")) {
-    set(out.authorization);
-  } else if (iequals(name, "X-Mining-Extensions")) {
-    set(out.x_mining_extensions);
-  } else if (iequals(name, "X-Mining-Hashrate")) {
-    set(out.x_mining_hashrate);
-  } else if (iequals(name, "X-Stratum")) {
-    set(out.x_stratum);
-  } else if (iequals(name, "X-Long-Polling")) {
-    set(out.x_long_polling);
-  } else if (iequals(name, "X-Roll-Ntime")) {
-    set(out.x_roll_ntime);
+    return HeaderResult::Ok;
+  }
+  // The headers a miner or pool reveals itself by; the first occurrence of each wins.
+  static constexpr std::pair<std::string_view, std::string_view HttpMessage::*> kKept[] = {
+      {"Transfer-Encoding", &HttpMessage::transfer_encoding},
+      {"Host", &HttpMessage::host},
+      {"User-Agent", &HttpMessage::user_agent},
+      {"Content-Type", &HttpMessage::content_type},
+      {"Authorization", &HttpMessage::authorization},
+      {"X-Mining-Extensions", &HttpMessage::x_mining_extensions},
+      {"X-Mining-Hashrate", &HttpMessage::x_mining_hashrate},
+      {"X-Stratum", &HttpMessage::x_stratum},
+      {"X-Long-Polling", &HttpMessage::x_long_polling},
+      {"X-Roll-Ntime", &HttpMessage::x_roll_ntime},
+  };
+  for (const auto& [header, member] : kKept) {
+    if (!iequals(name, header)) continue;
+    if (!has_header(out.*member)) out.*member = value;
+    if (member == &HttpMessage::transfer_encoding && icontains(value, "chunked")) out.chunked = true;
+    break;
   }
   return HeaderResult::Ok;
 }
