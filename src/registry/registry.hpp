@@ -176,6 +176,7 @@ struct Owner {
   const Organisation* org = nullptr;    // nullptr when only a subscriber or region is known
   std::optional<Prefix> prefix;         // the longest matching prefix, if any
   const NatMapping* mapping = nullptr;  // the NAT/DHCP mapping used, if any
+  std::string_view country;             // from the region lists (ISO 3166-1 alpha-2)
   std::string_view province;            // org's region, else the region lists'
   std::string_view city;
   [[nodiscard]] bool found() const { return org != nullptr || mapping != nullptr; }
