@@ -68,6 +68,7 @@ int run_analyze(const AnalyzeOptions& opt) {
     total_packets += engine.stats().packets;
     for (const auto& w : (*source)->warnings()) fmt::print(stderr, "minewatch: warning: {}\n", w);
   }
+  if (eve) eve->write_host_summaries();
   if (eve_file) {
     if (std::fflush(eve_file.get()) != 0 || std::ferror(eve_file.get())) {
       fmt::print(stderr, "minewatch: error writing events to {}\n", opt.eve_path == "-" ? "stdout" : opt.eve_path);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "estimate/session_estimate.hpp"
+
 namespace minewatch::app {
 
 void Summary::on_session(const detect::OrientedFlow& flow, const detect::MiningSession& session) {
@@ -21,6 +23,7 @@ void Summary::on_session(const detect::OrientedFlow& flow, const detect::MiningS
   h.shares.accepted += session.shares().accepted;
   h.shares.rejected += session.shares().rejected;
   h.bytes += flow.bytes_toserver + flow.bytes_toclient;
+  rollup_.add(flow, session, estimate::estimate_session(flow, session));
 }
 
 namespace {
@@ -40,37 +43,77 @@ std::string join(const std::set<std::string>& items, std::size_t max_items) {
 }
 }  // namespace
 
+namespace {
+// 1234567 H/s -> "1.23 MH/s": SI prefixes keep the column readable.
+std::string si(double v, std::string_view unit) {
+  static constexpr std::string_view kPrefix[] = {"", "k", "M", "G", "T", "P", "E"};
+  std::size_t i = 0;
+  while (v >= 1000 && i + 1 < std::size(kPrefix)) {
+    v /= 1000;
+    ++i;
+  }
+  return fmt::format("{:.3g} {}{}", v, kPrefix[i], unit);
+}
+}  // namespace
+
 void Summary::print(std::FILE* out) const {
   if (hosts_.empty()) {
     fmt::print(out, "No mining found.\n");
     return;
   }
-  struct Row {
-    std::string host, sessions, protocols, pools, agents, shares;
-  };
+  constexpr std::size_t kCols = 10;
+  using Row = std::array<std::string, kCols>;
   std::vector<Row> rows;
-  rows.push_back({"MINER", "SESSIONS", "PROTOCOLS", "POOLS", "AGENTS", "SHARES sub/acc/rej"});
+  rows.push_back({"MINER", "SESSIONS", "PROTOCOLS", "POOLS", "AGENTS", "SHARES sub/acc/rej", "COINS",
+                  "HASHRATE (per algorithm)", "kWh/day", "Mbps->pool"});
+  const auto totals = rollup_.totals();
+  double total_kwh = 0;
   for (const auto& [ip, h] : hosts_) {
-    rows.push_back({ip.to_string(), std::to_string(h.sessions), join(h.protocols, 3), join(h.pools, 2),
-                    join(h.agents, 1),
-                    fmt::format("{}/{}/{}", h.shares.submitted, h.shares.accepted, h.shares.rejected)});
+    std::string coins = "-", rates = "-", kwh = "-", mbps = "-";
+    for (const auto& t : totals) {
+      if (t.host != ip) continue;
+      if (!t.coins.empty()) coins = join(t.coins, 3);
+      std::string r;
+      for (const auto& a : t.rates) {
+        if (!r.empty()) r += "; ";
+        r += fmt::format("{} {} ±{:.0f}%", a.algorithm, si(a.value, a.unit), a.value > 0 ? 100 * a.sigma / a.value : 0);
+      }
+      if (!r.empty()) rates = r;
+      if (t.kwh_per_day > 0) {
+        kwh = fmt::format("{:.3g}{}", t.kwh_per_day, t.energy_partial ? "+" : "");
+        total_kwh += t.kwh_per_day;
+      }
+      mbps = fmt::format("{:.3g}", t.mbps_to_pools);
+    }
+    rows.push_back(
+        {ip.to_string(), std::to_string(h.sessions), join(h.protocols, 3), join(h.pools, 2), join(h.agents, 1),
+         fmt::format("{}/{}/{}", h.shares.submitted, h.shares.accepted, h.shares.rejected), coins, rates, kwh, mbps});
   }
-  std::array<std::size_t, 6> w{};
+  std::array<std::size_t, kCols> w{};
   for (const auto& r : rows) {
-    const std::string* cols[] = {&r.host, &r.sessions, &r.protocols, &r.pools, &r.agents, &r.shares};
-    for (std::size_t i = 0; i < 6; ++i) w[i] = std::max(w[i], std::min<std::size_t>(cols[i]->size(), 60));
+    for (std::size_t i = 0; i < kCols; ++i) w[i] = std::max(w[i], std::min<std::size_t>(r[i].size(), 60));
   }
+  auto clip = [](const std::string& s) { return s.size() > 60 ? s.substr(0, 57) + "..." : s; };
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const auto& r = rows[k];
-    auto clip = [](const std::string& s) { return s.size() > 60 ? s.substr(0, 57) + "..." : s; };
-    fmt::print(out, "{:<{}}  {:>{}}  {:<{}}  {:<{}}  {:<{}}  {:>{}}\n", clip(r.host), w[0], r.sessions, w[1],
-               clip(r.protocols), w[2], clip(r.pools), w[3], clip(r.agents), w[4], r.shares, w[5]);
+    std::string line;
+    for (std::size_t i = 0; i < kCols; ++i) {
+      const bool right = i == 1 || i == 5 || i == 8 || i == 9;
+      line += right ? fmt::format("{:>{}}", clip(r[i]), w[i]) : fmt::format("{:<{}}", clip(r[i]), w[i]);
+      if (i + 1 < kCols) line += "  ";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    fmt::print(out, "{}\n", line);
     if (k == 0) {
-      std::size_t total = w[0] + w[1] + w[2] + w[3] + w[4] + w[5] + 10;
+      std::size_t total = 2 * (kCols - 1);
+      for (auto x : w) total += x;
       fmt::print(out, "{}\n", std::string(total, '-'));
     }
   }
-  fmt::print(out, "{} miner host(s), {} mining session(s)\n", hosts_.size(), sessions_);
+  fmt::print(out, "{} miner host(s), {} mining session(s)", hosts_.size(), sessions_);
+  if (total_kwh > 0)
+    fmt::print(out, ", {:.3g} kWh/day estimated (hashrates are per algorithm, energy is summed)", total_kwh);
+  fmt::print(out, "\n");
 }
 
 }  // namespace minewatch::app

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "detect/engine.hpp"
+#include "estimate/host_rollup.hpp"
 
 namespace minewatch::app {
 
@@ -27,6 +28,7 @@ class Summary final : public detect::EventSink {
     std::uint64_t bytes = 0;
   };
   std::map<IpAddress, Host> hosts_;
+  estimate::HostRollup rollup_;  // coins, hashrate per algorithm, energy, Mbps towards pools
   std::uint64_t sessions_ = 0;
 };
 

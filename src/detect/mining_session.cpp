@@ -81,6 +81,7 @@ std::string_view kind_method_name(Family family, MessageKind kind) {
 
 void MiningSession::add(const MiningMessage& msg, Direction dir, Timestamp ts) {
   if (messages_++ == 0) first_ts_ = ts;
+  last_ts_ = ts;
   auto kind_bit = std::uint64_t{1} << static_cast<unsigned>(msg.kind);
 
   if (msg.kind != MessageKind::Result) {
@@ -107,7 +108,17 @@ void MiningSession::add(const MiningMessage& msg, Direction dir, Timestamp ts) {
   if (msg.self_hashrate > 0) self_hashrate_ = msg.self_hashrate;
   if (msg.difficulty > 0) set_difficulty(msg.difficulty);
 
-  if (is_share(msg.kind)) ++shares_.submitted;
+  // Work per share as the pool assigned it: targets are absolute, set_difficulty needs the algorithm's
+  // multiplier (applied by the estimator once the coin is known). A miner's suggest_difficulty is a wish.
+  if (msg.target_work > 0) {
+    ledger_.set_work(msg.target_work, estimate::WorkUnit::Absolute, ts);
+  } else if (msg.difficulty > 0 && !protocols::sent_by_miner(msg.kind)) {
+    ledger_.set_work(msg.difficulty, estimate::WorkUnit::Difficulty, ts);
+  }
+  if (is_share(msg.kind)) {
+    ++shares_.submitted;
+    ledger_.add_share(ts);
+  }
   if (msg.has_id && protocols::sent_by_miner(msg.kind)) note_request(msg.id_hash, msg.kind);
 
   if (msg.kind == MessageKind::Result && msg.has_id) {

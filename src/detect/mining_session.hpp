@@ -10,6 +10,7 @@
 
 #include "core/flow_key.hpp"
 #include "core/timestamp.hpp"
+#include "estimate/share_ledger.hpp"
 #include "protocols/mining_message.hpp"
 
 namespace minewatch::detect {
@@ -53,6 +54,12 @@ class MiningSession {
   [[nodiscard]] const std::vector<Evidence>& evidence() const { return evidence_; }
   [[nodiscard]] std::uint64_t messages() const { return messages_; }
   [[nodiscard]] Timestamp first_message() const { return first_ts_; }
+  [[nodiscard]] Timestamp last_message() const { return last_ts_; }
+  // Shares booked with the work per share the pool had assigned (for the hashrate estimate).
+  [[nodiscard]] const estimate::ShareLedger& ledger() const { return ledger_; }
+  [[nodiscard]] bool saw(protocols::MessageKind kind) const {
+    return (kinds_seen_ & (std::uint64_t{1} << static_cast<unsigned>(kind))) != 0;
+  }
 
   static constexpr std::size_t kMaxEvidence = 12;
 
@@ -80,7 +87,8 @@ class MiningSession {
   };
   std::array<PendingRequest, 16> pending_{};
   std::size_t pending_next_ = 0;
-  Timestamp first_ts_{};
+  Timestamp first_ts_{}, last_ts_{};
+  estimate::ShareLedger ledger_;
 };
 
 // Weight of one message kind as evidence of mining (0 for generic responses).

@@ -33,6 +33,9 @@ struct SessionEstimate {
   bool low_confidence = true;     // too few shares (or work per share not known for sure)
   std::string hashrate_note;      // why unknown or low-confidence ("encrypted", "no shares", "1 share" ...)
   double self_reported_hs = 0;    // the miner's own report (eth_submitHashrate, X-Mining-Hashrate); 0 = none
+  double recent_hs = 0;           // the last hour alone (sessions longer than two hours); 0 = not computed
+  double recent_seconds = 0;
+  std::uint64_t recent_shares = 0;
 
   // Energy: hashrate x efficiency of the likeliest hardware class.
   std::string hardware_class;     // e.g. "asic", "gpu", "cpu"

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "detect/engine.hpp"
+#include "estimate/host_rollup.hpp"
 
 namespace minewatch::events {
 
@@ -19,6 +20,8 @@ class EveWriter final : public detect::EventSink {
   void on_alert(const detect::OrientedFlow& flow, const detect::MiningSession& session, Timestamp ts) override;
   void on_session(const detect::OrientedFlow& flow, const detect::MiningSession& session) override;
 
+  // One "mining_host" record per miner host seen so far (call once, after the last input).
+  void write_host_summaries();
   [[nodiscard]] std::uint64_t records() const { return records_; }
 
  private:
@@ -26,6 +29,7 @@ class EveWriter final : public detect::EventSink {
   std::FILE* out_;
   std::string sensor_;
   std::uint64_t records_ = 0;
+  estimate::HostRollup hosts_;
 };
 
 // "2018-03-02T10:11:12.123456+0000", the EVE timestamp format.

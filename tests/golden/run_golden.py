@@ -12,8 +12,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 KEEP = ("event_type", "src_ip", "src_port", "dest_ip", "dest_port", "proto", "app_proto")
-KEEP_MINING = ("protocol", "protocol_variant", "algorithm", "agent", "pool_host", "wallet", "worker", "shares",
-               "difficulty", "reported_hashrate")
+KEEP_MINING = ("protocol", "protocol_variant", "coin", "algorithm", "algorithm_announced", "agent", "pool_host",
+               "wallet", "worker", "shares", "difficulty", "reported_hashrate", "hashrate", "energy")
 
 
 def project(ev):
@@ -57,7 +57,7 @@ def main():
 
     mining = [e for e in events if e["event_type"] == "mining"]
     got = {(e["src_ip"], e["dest_ip"], e["dest_port"]): e for e in mining}
-    flagged = {e["src_ip"] for e in events} | {e["dest_ip"] for e in events}
+    flagged = {e["src_ip"] for e in events} | {e["dest_ip"] for e in events if "dest_ip" in e}
     expect_found = [t for t in truth if t.get("kind") == "mining" and t.get("family") != "tls"]
     for t in expect_found:
         e = got.get((t["miner"], t["pool"], t["pool_port"]))

@@ -213,6 +213,12 @@ int generate(const Options& o) {
     std::vector<Job> jobs;
     if (o.profile == "sample") {
       jobs = sample_plan(master, o);
+    } else if (o.profile == "hashrate") {
+      for (auto& s : hashrate_sessions(master, o.flows.value_or(120))) {
+        Job j = make_job(kEpoch + s.start, Job::Kind::Mining);
+        j.plan = std::move(s.plan);
+        jobs.push_back(std::move(j));
+      }
     } else {
       jobs = tls_mining_plan(master, o);
     }
@@ -268,8 +274,8 @@ int main(int argc, char** argv) {
   app.add_option("--size-mb", o.size_mb, "isp profile: stop at this output size (MB)")->excludes(flows);
   app.add_option("--mining-fraction", o.mining_fraction, "share of flows that are mining sessions")
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--profile", o.profile, "sample | isp | tls-mining")
-      ->check(CLI::IsMember({"sample", "isp", "tls-mining"}));
+  app.add_option("--profile", o.profile, "sample | isp | tls-mining | hashrate (--flows = mining sessions)")
+      ->check(CLI::IsMember({"sample", "isp", "tls-mining", "hashrate"}));
   app.add_flag("--nanosecond", o.nanosecond, "nanosecond-resolution pcap magic");
   app.add_flag("--big-endian", o.big_endian, "write pcap headers big-endian");
   CLI11_PARSE(app, argc, argv);

@@ -122,10 +122,20 @@ struct MiningPlan {
   Family family = Family::StratumSha256d;
   std::vector<Adversity> adversities;
   Nanos duration = 300 * kSec;
-  bool dns_first = true;  // resolve the pool name before connecting
+  bool dns_first = true;    // resolve the pool name before connecting
+  int vardiff_changes = 1;  // with Adversity::Vardiff: how many times the pool retargets
   bool has(Adversity a) const;
 };
 void mining_session(Context& ctx, Rng& rng, Nanos start, const MiningPlan& plan);
+
+// The `hashrate` profile (scenarios_hashrate.cpp): mining sessions only, of every family, with lengths
+// from one minute to an hour (a few to hundreds of shares) and vardiff on half of them, for checking
+// hashrate estimates against the true hashrates in the truth file.
+struct PlannedSession {
+  Nanos start = 0;  // offset from the capture's start
+  MiningPlan plan;
+};
+std::vector<PlannedSession> hashrate_sessions(Rng& rng, std::uint64_t count);
 // Stratum or CryptoNote inside TLS.
 void tls_mining_session(Context& ctx, Rng& rng, Nanos start, Nanos duration);
 

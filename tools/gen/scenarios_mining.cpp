@@ -220,13 +220,16 @@ void Session::run() {
   Nanos vardiff_at = plan_.has(Adversity::Vardiff)
                          ? start_ + static_cast<Nanos>(rng_.uniform(0.3, 0.6) * static_cast<double>(plan_.duration))
                          : kNever;
+  int retargets = 0;
   for (;;) {
     const Nanos t = std::min({next_share, next_job, next_tick, vardiff_at});
     if (t > end) break;
     conn_->wait_until(t);
     if (t == vardiff_at) {
       retarget(next_diff(diff_));
-      vardiff_at = kNever;
+      vardiff_at = ++retargets < plan_.vardiff_changes
+                       ? conn_->now() + static_cast<Nanos>(rng_.uniform(0.1, 0.3) * static_cast<double>(plan_.duration))
+                       : kNever;
       next_share = draw(conn_->now());  // memoryless: redraw at the new difficulty
     } else if (t == next_job) {
       job();

@@ -206,7 +206,8 @@ void sha256(std::span<const std::uint8_t> data, std::uint8_t out[32]) {
 namespace {
 // limbs[0] least significant; 9 limbs so that 2^256 fits.
 std::string div_limbs_hex(std::uint32_t limbs[9], std::uint64_t d) {
-  if (d <= 1) return std::string(64, 'f');
+  // 2^256 / 1 does not fit in 256 bits: saturate. Any other numerator divided by 1 is itself.
+  if (d == 0 || (d == 1 && limbs[8] != 0)) return std::string(64, 'f');
   std::uint32_t q[9] = {};
   u128 rem = 0;
   for (int i = 8; i >= 0; --i) {
