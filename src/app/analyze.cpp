@@ -13,6 +13,7 @@
 #include "capture/frame_source.hpp"
 #include "decode/decoder.hpp"
 #include "events/eve_writer.hpp"
+#include "store/store_sink.hpp"
 
 namespace minewatch::app {
 
@@ -39,8 +40,20 @@ int run_analyze(const AnalyzeOptions& opt) {
   }
   std::unique_ptr<events::EveWriter> eve;
   if (eve_file) eve = std::make_unique<events::EveWriter>(eve_file.get());
+  std::unique_ptr<store::Store> db;
+  std::unique_ptr<store::StoreSink> db_sink;
+  if (!opt.db.empty()) {
+    auto opened = store::open_store(opt.db);
+    if (!opened) {
+      fmt::print(stderr, "minewatch: {}\n", opened.error().message);
+      return 2;
+    }
+    db = std::move(*opened);
+    db_sink = std::make_unique<store::StoreSink>(*db, opt.db_batch);
+  }
   Summary summary;
-  TeeSink sink(eve.get(), &summary);
+  TeeSink outputs(eve.get(), &summary);
+  TeeSink sink(&outputs, db_sink.get());
   AnomalyCounters anomalies;
   Progress progress(opt.progress);
 
@@ -54,6 +67,13 @@ int run_analyze(const AnalyzeOptions& opt) {
       status = 1;
       continue;
     }
+    if (db_sink) {
+      if (auto r = db_sink->begin_capture(path); !r) {
+        fmt::print(stderr, "minewatch: {}: {}\n", db->name(), r.error().message);
+        status = 2;
+        break;
+      }
+    }
     detect::Engine engine(opt.engine, sink, anomalies);
     progress.start(path, (*source)->size_bytes());
     decode::PacketView pkt;
@@ -65,6 +85,14 @@ int run_analyze(const AnalyzeOptions& opt) {
     }
     engine.finish();
     progress.done();
+    if (db_sink) {
+      if (auto r = db_sink->end_capture(); !r) {
+        fmt::print(stderr, "minewatch: cannot store the sessions of {} in {}: {}\n", path, db->name(),
+                   r.error().message);
+        status = 2;
+        break;
+      }
+    }
     total_packets += engine.stats().packets;
     for (const auto& w : (*source)->warnings()) fmt::print(stderr, "minewatch: warning: {}\n", w);
   }
@@ -80,6 +108,11 @@ int run_analyze(const AnalyzeOptions& opt) {
     fmt::print(out, "\n");
     summary.print(out);
     fmt::print(out, "{} capture(s), {} packets\n", opt.captures.size(), total_packets);
+    if (db_sink) {
+      const auto& t = db_sink->totals();
+      fmt::print(out, "store {}: {} new session(s), {} already stored, {} host-day row(s) updated\n", db->name(),
+                 t.inserted, t.duplicates, t.host_days);
+    }
     if (opt.show_anomalies) {
       for (std::size_t i = 0; i < kAnomalyCount; ++i) {
         if (anomalies.counts[i])

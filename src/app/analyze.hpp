@@ -9,6 +9,8 @@ namespace minewatch::app {
 struct AnalyzeOptions {
   std::vector<std::string> captures;
   std::string eve_path;         // "" = no EVE output, "-" = stdout
+  std::string db;               // "" = no store; an SQLite path or a postgresql:// URI
+  std::size_t db_batch = 1000;  // sessions per store transaction
   bool summary = false;         // print the summary table
   bool progress = false;        // draw a progress bar on stderr
   bool show_anomalies = false;  // print anomaly counters after the summary
@@ -17,7 +19,7 @@ struct AnalyzeOptions {
 
 // Analyses every capture in turn (flows do not span files). Returns the process exit status:
 // 0 when every input was read (whatever was found, truncation warnings included), 1 when some
-// input could not be read at all, 2 when the EVE output could not be written.
+// input could not be read at all, 2 when the EVE output or the store could not be written.
 int run_analyze(const AnalyzeOptions& options);
 
 }  // namespace minewatch::app

@@ -20,6 +20,10 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
   auto* an = cli.add_subcommand("analyze", "Analyse capture files (pcap, pcapng) and report mining sessions");
   an->add_option("captures", o.captures, "Capture files")->required();
   an->add_option("--eve", o.eve_path, "Write EVE NDJSON events to PATH ('-' for stdout)");
+  an->add_option("--db", o.db,
+                 "Also write sessions, evidence and hosts to a store: an SQLite file or a postgresql:// URI");
+  an->add_option("--db-batch", o.db_batch, "Sessions per store transaction (a crash loses at most one batch)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
   an->add_flag("--summary", args->force_summary, "Print the summary table even when output is not a terminal");
   an->add_flag("--no-summary", args->no_summary, "Never print the summary table");
   an->add_flag("--no-progress", args->no_progress, "Never draw the progress bar");

@@ -27,5 +27,6 @@ class CommandSet {
 
 // One function per subcommand, each defined next to the code it drives.
 void add_analyze_command(CLI::App& cli, CommandSet& commands);
+void add_store_command(CLI::App& cli, CommandSet& commands);
 
 }  // namespace minewatch::app

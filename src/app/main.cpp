@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
 
   app::CommandSet commands;
   app::add_analyze_command(cli, commands);
+  app::add_store_command(cli, commands);
 
   try {
     cli.parse(argc, argv);
