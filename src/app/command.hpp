@@ -28,5 +28,6 @@ class CommandSet {
 // One function per subcommand, each defined next to the code it drives.
 void add_analyze_command(CLI::App& cli, CommandSet& commands);
 void add_store_command(CLI::App& cli, CommandSet& commands);
+void add_registry_command(CLI::App& cli, CommandSet& commands);
 
 }  // namespace minewatch::app

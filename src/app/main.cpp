@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app::CommandSet commands;
   app::add_analyze_command(cli, commands);
   app::add_store_command(cli, commands);
+  app::add_registry_command(cli, commands);
 
   try {
     cli.parse(argc, argv);

@@ -21,6 +21,9 @@ class SqlStore final : public Store {
   Result<std::vector<SessionRow>> sessions(std::optional<Day> from, std::optional<Day> to) override;
   Result<TableCounts> counts() override;
   Result<std::vector<std::string>> check_consistency() override;
+  Result<RegistryCounts> save_registry(const registry::RegistryData& data) override;
+  Result<void> load_registry(registry::RegistryData& out) override;
+  Result<RegistryCounts> registry_counts() override;
 
   [[nodiscard]] Connection& connection() { return *db_; }
 

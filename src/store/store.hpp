@@ -134,6 +134,12 @@ class Store {
   [[nodiscard]] virtual Result<TableCounts> counts() = 0;
   // Foreign keys, roll-up consistency with sessions; an empty list when all is well.
   [[nodiscard]] virtual Result<std::vector<std::string>> check_consistency() = 0;
+
+  // --- registry (src/registry): merged in (organisations by key; a prefix or mapping seen again is
+  // replaced), loaded back whole.
+  [[nodiscard]] virtual Result<RegistryCounts> save_registry(const registry::RegistryData& data) = 0;
+  [[nodiscard]] virtual Result<void> load_registry(registry::RegistryData& out) = 0;
+  [[nodiscard]] virtual Result<RegistryCounts> registry_counts() = 0;
 };
 
 // Opens (and migrates) a store: "postgresql://..." (or a libpq "host=... dbname=..." string) for

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "estimate/session_estimate.hpp"
 #include "events/community_id.hpp"
 #include "events/eve_writer.hpp"
 
@@ -71,8 +72,18 @@ SessionRow session_row(const detect::OrientedFlow& f, const detect::MiningSessio
   r.pkts_toclient = static_cast<std::int64_t>(f.pkts_toclient);
   r.bytes_toserver = static_cast<std::int64_t>(f.bytes_toserver);
   r.bytes_toclient = static_cast<std::int64_t>(f.bytes_toclient);
-  r.algorithm = s.algorithm();
-  for (const auto& e : s.evidence()) r.evidence.push_back({e.kind, e.detail, e.weight});
+  // Coin, hashrate and energy from the estimate (empty / 0 when it cannot tell).
+  const auto e = estimate::estimate_session(f, s);
+  r.coin = e.coin_known() ? e.coin_id : std::string();
+  r.algorithm = e.algorithm.empty() ? s.algorithm() : e.algorithm;
+  if (e.hashrate_known()) {
+    r.hashrate = e.hashrate_hs;
+    r.hashrate_sigma = e.hashrate_sigma;
+    r.hashrate_unit = e.hashrate_unit;
+  }
+  r.hardware_class = e.hardware_class;
+  r.kwh_per_day = e.kwh_per_day;
+  for (const auto& ev : s.evidence()) r.evidence.push_back({ev.kind, ev.detail, ev.weight});
   return r;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "registry/registry.hpp"
 #include "store/migrations.hpp"
 #include "store/sql_store.hpp"
 #include "store/store_test_util.hpp"
@@ -255,6 +256,66 @@ TEST_P(StoreSuite, KeepsAwkwardTextIntact) {
   ASSERT_EQ(back->size(), 1u);
   EXPECT_EQ((*back)[0].agent, nasty);
   EXPECT_EQ((*back)[0].community_id, nasty);
+}
+
+TEST_P(StoreSuite, PersistsTheRegistryAndMergesLaterImports) {
+  MW_STORE_TARGET_OR_SKIP(t, GetParam());
+  auto s = open_store(t.target());
+  ASSERT_TRUE(s) << s.error().message;
+  registry::RegistryData data;
+  auto soe = data.add_org({"sgcc", "State Grid", registry::OrgType::StateOwned, "Hubei", "Wuhan", "orgs.csv", false});
+  auto tel = data.add_org({"ct", "China Telecom", registry::OrgType::StateOwned, "", "", "chinanet.txt", true});
+  auto p1 = registry::Prefix::parse("10.1.0.0/16");
+  auto p2 = registry::Prefix::parse("2001:db8:10::/48");
+  auto p3 = registry::Prefix::parse("198.51.100.0/24");
+  ASSERT_TRUE(p1 && p2 && p3);
+  data.prefixes.push_back({*p1, soe});
+  data.prefixes.push_back({*p2, soe});
+  data.prefixes.push_back({*p3, tel});
+  data.regions.push_back({*p3, "CN", "Guangdong", "Guangzhou"});
+  registry::NatMapping m;
+  IpAddress::parse("198.51.100.9", m.public_ip);
+  m.port_first = 1024;
+  m.port_last = 2047;
+  m.start = Timestamp{kT0};
+  m.end = Timestamp{kT0 + 3600 * kSec};
+  m.subscriber = "line-42";
+  m.org = tel;
+  data.mappings.push_back(m);
+  auto saved = (*s)->save_registry(data);
+  ASSERT_TRUE(saved) << saved.error().message;
+  EXPECT_EQ(saved->prefixes, 3u);
+  // Saving again changes nothing; a later import that only knows the name keeps the type and region.
+  ASSERT_TRUE((*s)->save_registry(data));
+  registry::RegistryData later;
+  later.add_org({"sgcc", "State Grid Corporation", registry::OrgType::Unknown, "", "", "asn.csv", false});
+  ASSERT_TRUE((*s)->save_registry(later));
+  auto counts = (*s)->registry_counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->orgs, 2u);
+  EXPECT_EQ(counts->prefixes, 3u);
+  EXPECT_EQ(counts->regions, 1u);
+  EXPECT_EQ(counts->mappings, 1u);
+
+  registry::RegistryData back;
+  ASSERT_TRUE((*s)->load_registry(back));
+  registry::Registry reg(std::move(back));
+  IpAddress ip;
+  ASSERT_TRUE(IpAddress::parse("10.1.200.3", ip));
+  auto o = reg.lookup(ip);
+  ASSERT_NE(o.org, nullptr);
+  EXPECT_EQ(o.org->name, "State Grid Corporation");
+  EXPECT_EQ(o.org->type, registry::OrgType::StateOwned);
+  EXPECT_EQ(o.org->province, "Hubei");
+  ASSERT_TRUE(IpAddress::parse("2001:db8:10::5", ip));
+  ASSERT_NE(reg.lookup(ip).org, nullptr);
+  ASSERT_TRUE(IpAddress::parse("198.51.100.9", ip));
+  auto nat = reg.lookup(ip, Timestamp{kT0 + 60 * kSec}, std::uint16_t{1500});
+  ASSERT_NE(nat.mapping, nullptr);
+  EXPECT_EQ(nat.mapping->subscriber, "line-42");
+  EXPECT_EQ(nat.province, "Guangdong");
+  ASSERT_NE(nat.org, nullptr);
+  EXPECT_TRUE(nat.org->carrier);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreSuite, ::testing::Values(Backend::Sqlite, Backend::Postgres),

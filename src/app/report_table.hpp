@@ -1,0 +1,35 @@
+#pragma once
+// Report output: a tidy table for people, CSV or JSON (an array of objects) for machines.
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minewatch::app {
+
+enum class ReportFormat { Table, Csv, Json };
+[[nodiscard]] std::optional<ReportFormat> parse_report_format(std::string_view text);
+
+class ReportTable {
+ public:
+  struct Column {
+    std::string name;
+    bool numeric = false;  // right-aligned; a bare number in JSON
+  };
+  explicit ReportTable(std::vector<Column> columns) : columns_(std::move(columns)) {}
+  // One row, one cell per column (numeric cells already formatted; "" = none/null).
+  void add(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  [[nodiscard]] std::size_t size() const { return rows_.size(); }
+  void print(std::FILE* out, ReportFormat format) const;
+
+ private:
+  std::vector<Column> columns_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// "1.23 TH/s", "950 H/s": SI prefixes for hashrates.
+[[nodiscard]] std::string format_rate(double value, std::string_view unit);
+[[nodiscard]] std::string json_escape(std::string_view s);
+
+}  // namespace minewatch::app
