@@ -201,6 +201,9 @@ class Registry {
 
   // Longest-prefix match.
   [[nodiscard]] Owner lookup(const IpAddress& ip) const;
+  // Only the owning organisation of the longest matching prefix (nullptr when none): the hot path for
+  // bulk attribution, without the matched prefix and region.
+  [[nodiscard]] const Organisation* lookup_org(const IpAddress& ip) const;
   // NAT/DHCP mapping first (the one covering `at` and `port`; with no port, any mapping of the address at
   // that time, DHCP first), then the prefix match. The mapping's org, when set, is the owner.
   [[nodiscard]] Owner lookup(const IpAddress& ip, Timestamp at, std::optional<std::uint16_t> port = {}) const;
