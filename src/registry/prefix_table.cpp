@@ -41,7 +41,7 @@ void paint(std::vector<const PrefixTable::Item*>& ending, std::uint32_t* slots, 
 
 }  // namespace
 
-PrefixTable::PrefixTable(unsigned key_bytes, std::vector<Item> items) : key_bytes_(key_bytes) {
+PrefixTable::PrefixTable(unsigned key_bytes, std::vector<Item> items) {
   assert(key_bytes == 4 || key_bytes == 16);
   const unsigned max_len = key_bytes * 8;
   for (auto& item : items) {

@@ -59,7 +59,6 @@ class PrefixTable {
 
   std::uint32_t build_node(const Item* const* first, const Item* const* last, unsigned depth, std::uint32_t inherited);
 
-  unsigned key_bytes_;
   std::size_t size_ = 0;
   std::size_t duplicates_ = 0;
   std::vector<std::uint32_t> root_;
