@@ -110,7 +110,7 @@ CoinIdentification identify_coin(const detect::MiningSession& s, std::uint16_t p
     } else if (s.saw(MessageKind::SetTarget)) {
       vote("equihash-200-9", 30, "pool sets 256-bit share targets with mining.set_target (Equihash Stratum, ZIP 301)");
     } else if (s.saw(MessageKind::SetDifficulty) || s.saw(MessageKind::Notify) || s.saw(MessageKind::Subscribe)) {
-      vote("sha256d", 10, "Bitcoin-style Stratum V1 (mining.set_difficulty/notify) without an algorithm string");
+      vote("sha256d", 10, "Stratum V1 without an algorithm string or Equihash targets: SHA-256d assumed");
     }
   } else if (family == Family::HttpGetwork) {
     vote("sha256d", 15, "getwork/getblocktemplate over HTTP is Bitcoin-lineage mining");

@@ -104,7 +104,8 @@ SessionEstimate estimate_session(const detect::MiningSession& session, Timestamp
   } else if (!(multiplier > 0)) {
     e.hashrate_note = "difficulty seen, but the algorithm (and so hashes per difficulty unit) is unknown";
   } else if (ledger.totals().shares == 0) {
-    e.hashrate_note = fmt::format("no shares in {:.0f} s at a known difficulty", std::max(seconds, 0.0));
+    e.hashrate_note =
+        fmt::format("no shares in the {:.0f} s after the pool set the difficulty", std::max(seconds, 0.0));
   } else if (seconds < kMinSeconds) {
     e.hashrate_note = "too short to measure";
   } else if (auto h = hashrate_from_shares(ledger.totals(), seconds, multiplier)) {
