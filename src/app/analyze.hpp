@@ -1,4 +1,5 @@
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ struct AnalyzeOptions {
   bool progress = false;        // draw a progress bar on stderr
   bool show_anomalies = false;  // print anomaly counters after the summary
   detect::EngineConfig engine;
+  std::shared_ptr<const intel::PoolList> pools;  // keeps engine.pools alive
 };
 
 // Analyses every capture in turn (flows do not span files). Returns the process exit status:

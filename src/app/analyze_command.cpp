@@ -1,18 +1,47 @@
 // `minewatch analyze`: options and terminal behaviour; the work is in analyze.cpp.
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "app/analyze.hpp"
 #include "app/command.hpp"
+#include "intel/intel_toml.hpp"
 
 namespace minewatch::app {
+
+namespace {
+
+// The built-in list, plus the given intel paths, or else the user intel directory when it exists.
+Result<std::shared_ptr<const intel::PoolList>> load_pool_intel(const std::vector<std::string>& paths, bool user_dir) {
+  std::vector<std::string> load = paths;
+  if (load.empty() && user_dir) {
+    auto d = intel::default_intel_dir();
+    std::error_code ec;
+    if (!d.empty() && std::filesystem::is_directory(d, ec)) load.push_back(d);
+  }
+  if (load.empty()) return std::shared_ptr<const intel::PoolList>{};  // the engine uses the built-in list
+  auto l = std::make_shared<intel::PoolList>();
+  l->merge(intel::PoolList::builtin());
+  std::vector<std::string> warnings;
+  for (const auto& p : load) {
+    auto r = intel::load_intel_path(p, *l, warnings);
+    if (!r) return std::unexpected(r.error());
+  }
+  for (const auto& w : warnings) fmt::print(stderr, "minewatch: intel warning: {}\n", w);
+  return std::shared_ptr<const intel::PoolList>{std::move(l)};
+}
+
+}  // namespace
 
 void add_analyze_command(CLI::App& cli, CommandSet& commands) {
   struct Args {
     AnalyzeOptions options;
     bool no_summary = false, force_summary = false, no_progress = false;
     double threshold = 0;
+    std::vector<std::string> intel_paths;
+    bool no_user_intel = false;
   };
   auto args = std::make_shared<Args>();
   args->threshold = args->options.engine.inspect.alert_threshold;
@@ -32,8 +61,20 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
       ->check(CLI::Range(0.0, 1.0));
   an->add_option("--max-flows", o.engine.max_flows, "Hard cap on concurrent flows")->check(CLI::Range(1024u, 1u << 28));
 
+  an->add_option("--intel", args->intel_paths,
+                 "Pool intel files or directories to load besides the built-in list (default: the user intel "
+                 "directory written by `minewatch intel import`, when it exists)");
+  an->add_flag("--no-user-intel", args->no_user_intel, "Use only the built-in pool list (and --intel paths)");
+
   commands.add(an, [args] {
     auto& opts = args->options;
+    auto pools = load_pool_intel(args->intel_paths, !args->no_user_intel);
+    if (!pools) {
+      fmt::print(stderr, "minewatch: {}\n", pools.error().message);
+      return 2;
+    }
+    opts.pools = std::move(*pools);
+    opts.engine.pools = opts.pools.get();
     opts.engine.inspect.alert_threshold = args->threshold;
     bool eve_to_stdout = opts.eve_path == "-";
     bool tty_out = isatty(STDOUT_FILENO) != 0;

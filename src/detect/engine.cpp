@@ -34,6 +34,7 @@ Engine::Engine(EngineConfig config, EventSink& sink, AnomalyCounters& anomalies)
       dns_(std::make_unique<protocols::dns::DnsMessage>()) {
   ctx_.config = config_.inspect;
   ctx_.anomalies = &anomalies_;
+  if (config_.pools) ctx_.pools = config_.pools;
 }
 
 Engine::~Engine() = default;

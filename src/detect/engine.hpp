@@ -20,6 +20,7 @@ namespace minewatch::detect {
 
 struct EngineConfig {
   InspectConfig inspect;
+  const intel::PoolList* pools = nullptr;  // pool intelligence; nullptr: the built-in list
   std::uint32_t max_flows = 1u << 20;
   std::chrono::seconds tcp_idle_timeout{600};
   std::chrono::seconds udp_idle_timeout{120};

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 namespace minewatch::intel {
 namespace {
 
@@ -39,6 +42,49 @@ TEST(PoolList, AllowListWinsOverPoolEntries) {
 }
 
 TEST(PoolList, BuiltinListCoversManyPools) { EXPECT_GE(PoolList::builtin().size(), 100u); }
+
+TEST(PoolList, BuiltinListHasCoinsAndPortsOfAtLeastFifteenCoins) {
+  std::set<std::string> coins;
+  std::size_t with_tls_ports = 0;
+  for (const auto& d : PoolList::builtin().domains()) {
+    std::string_view c = d.coin_hint;
+    while (!c.empty()) {
+      auto slash = c.find('/');
+      coins.emplace(c.substr(0, slash));
+      if (slash == std::string_view::npos) break;
+      c.remove_prefix(slash + 1);
+    }
+    if (!PoolList::builtin().match(d.domain)->tls_ports.empty()) ++with_tls_ports;
+  }
+  EXPECT_GE(coins.size(), 15u);
+  EXPECT_GE(with_tls_ports, 15u);
+  auto m = PoolList::builtin().match("gulf.moneroocean.stream");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->pool_name, "MoneroOcean");
+  EXPECT_EQ(m->source, "builtin");
+}
+
+TEST(PoolList, AddressesWithPortsAndAllowedAddresses) {
+  PoolList l;
+  IpAddress a, b;
+  ASSERT_TRUE(IpAddress::parse("192.0.2.1", a));
+  ASSERT_TRUE(IpAddress::parse("2001:db8::1", b));
+  l.add_address(a, 3333, "XMR", "list1");
+  l.add_address(b, 0, {}, "list2");
+  EXPECT_TRUE(l.match_address(a, 3333)->port_listed);
+  EXPECT_FALSE(l.match_address(a, 80)->port_listed);
+  EXPECT_EQ(l.match_address(b, 80)->source, "list2");
+  l.allow_address(b, "allow");
+  EXPECT_FALSE(l.match_address(b, 80));
+}
+
+TEST(PoolList, FirstListKeepsItsFacts) {
+  PoolList l;
+  l.merge(PoolList::builtin());
+  l.add("supportxmr.com", {}, "later-list");
+  EXPECT_EQ(l.match("pool.supportxmr.com")->source, "builtin");
+  EXPECT_EQ(l.match("pool.supportxmr.com")->coin_hint, "XMR");
+}
 
 }  // namespace
 }  // namespace minewatch::intel
