@@ -7,6 +7,7 @@
 
 #include "app/analyze.hpp"
 #include "app/command.hpp"
+#include "app/config.hpp"
 #include "intel/intel_toml.hpp"
 
 namespace minewatch::app {
@@ -42,6 +43,7 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
     double threshold = 0;
     std::vector<std::string> intel_paths;
     bool no_user_intel = false;
+    std::string config_path;
   };
   auto args = std::make_shared<Args>();
   args->threshold = args->options.engine.inspect.alert_threshold;
@@ -65,10 +67,32 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
                  "Pool intel files or directories to load besides the built-in list (default: the user intel "
                  "directory written by `minewatch intel import`, when it exists)");
   an->add_flag("--no-user-intel", args->no_user_intel, "Use only the built-in pool list (and --intel paths)");
+  auto* threshold_opt = an->get_option("--threshold");
+  an->add_option("--config", args->config_path,
+                 "Config file (TOML): [fusion] evidence weights and threshold, [passive_dns], [intel] paths; see "
+                 "docs/configuration.md");
 
-  commands.add(an, [args] {
+  commands.add(an, [args, threshold_opt] {
     auto& opts = args->options;
-    auto pools = load_pool_intel(args->intel_paths, !args->no_user_intel);
+    std::vector<std::string> intel_paths = args->intel_paths;
+    if (!args->config_path.empty()) {
+      auto cfg = load_analyzer_config(args->config_path);
+      if (!cfg) {
+        fmt::print(stderr, "minewatch: {}\n", cfg.error().message);
+        return 2;
+      }
+      opts.engine.inspect.fusion = cfg->fusion;
+      opts.engine.passive_dns = cfg->passive_dns;
+      if (threshold_opt->count() == 0) args->threshold = cfg->fusion.threshold;
+      intel_paths.insert(intel_paths.end(), cfg->intel_paths.begin(), cfg->intel_paths.end());
+    }
+    if (opts.engine.inspect.fusion.ja4_miner >= args->threshold) {
+      fmt::print(stderr, "minewatch: --threshold {} must stay above fusion.ja4_miner {}\n", args->threshold,
+                 opts.engine.inspect.fusion.ja4_miner);
+      return 2;
+    }
+    opts.engine.inspect.fusion.threshold = args->threshold;
+    auto pools = load_pool_intel(intel_paths, !args->no_user_intel);
     if (!pools) {
       fmt::print(stderr, "minewatch: {}\n", pools.error().message);
       return 2;

@@ -1,5 +1,7 @@
 #include "detect/engine.hpp"
 
+#include <fmt/format.h>
+
 namespace minewatch::detect {
 
 using decode::PacketView;
@@ -31,6 +33,7 @@ Engine::Engine(EngineConfig config, EventSink& sink, AnomalyCounters& anomalies)
       sink_(sink),
       anomalies_(anomalies),
       table_(config.max_flows),
+      pdns_(config.passive_dns),
       dns_(std::make_unique<protocols::dns::DnsMessage>()) {
   ctx_.config = config_.inspect;
   ctx_.anomalies = &anomalies_;
@@ -92,7 +95,12 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
   if (pkt.tcp_flags & tf::kFin) fs.fin_seen |= bit;
   if (pkt.tcp_flags & tf::kRst) fs.rst = true;
 
-  if (pkt.payload.empty() || fs.app == AppState::Rejected) return;
+  if (pkt.payload.empty()) return;
+  if (pkt.sport == 53 || pkt.dport == 53) {
+    handle_tcp_dns(e, pkt);
+    return;
+  }
+  if (fs.app == AppState::Rejected) return;
   if (!fs.tcp) {
     fs.tcp = std::make_unique<TcpState>(ctx_);
     ++stats_.tcp_flows_inspected;
@@ -103,21 +111,96 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
   TcpState& ts = *fs.tcp;
   ts.sinks[d].ts = pkt.ts;
   ts.streams[d].on_segment(pkt.seq, pkt.payload, ts.sinks[d], anomalies_);
+  // Destination signals once the payload has said what it can: a complete ClientHello (its server name
+  // can veto them), bytes rejected as uninteresting (encrypted, binary), or mining messages too weak to
+  // decide alone. A flow whose clear-text messages decide by themselves needs no more.
+  const AppState st = ts.inspector.state();
+  if (!fs.endpoint_checked && st != AppState::Mining && !ts.inspector.hello_pending() &&
+      (st == AppState::Rejected || ts.inspector.server_name() != ServerName::NotSeen || ts.inspector.session())) {
+    fs.endpoint_checked = true;
+    check_endpoint(e, pkt.ts);
+  }
   AppState now_state = ts.inspector.state();
   if (now_state == AppState::Rejected) {
     fs.app = AppState::Rejected;
-    fs.tcp.reset();
+    // A flow with outside signals keeps its (small) session for later ones, e.g. the flow model's.
+    if (!ts.inspector.session()) fs.tcp.reset();
     return;
   }
-  if (now_state == AppState::Mining && fs.app != AppState::Mining) {
-    fs.app = AppState::Mining;
-    ++stats_.mining_flows;
-    const MiningSession& s = *ts.inspector.session();
-    OrientedFlow of = orient(e, s);
-    if (!fs.alerted && alerted_hosts_.insert(of.miner).second) {
-      fs.alerted = true;
-      sink_.on_alert(of, s, pkt.ts);
+  if (now_state == AppState::Mining && fs.app != AppState::Mining) on_mining(e, pkt.ts);
+}
+
+void Engine::on_mining(Table::Entry& e, Timestamp ts) {
+  FlowState& fs = e.payload;
+  fs.app = AppState::Mining;
+  ++stats_.mining_flows;
+  const MiningSession& s = *fs.tcp->inspector.session();
+  OrientedFlow of = orient(e, s);
+  // Later flows between this host and this pool address are suspect whatever they look like.
+  if (known_miner_pools_.size() < config_.max_known_miner_pools) known_miner_pools_.emplace(of.miner, of.pool);
+  if (!fs.alerted && alerted_hosts_.insert(of.miner).second) {
+    fs.alerted = true;
+    sink_.on_alert(of, s, ts);
+  }
+}
+
+void Engine::add_flow_signal(Table::Entry& e, Signal signal, double weight, std::string detail, Timestamp ts) {
+  FlowState& fs = e.payload;
+  if (!(weight > 0) || e.key.proto != decode::kProtoTcp) return;
+  if (!fs.tcp) fs.tcp = std::make_unique<TcpState>(ctx_);
+  fs.tcp->inspector.add_signal(signal, weight, std::move(detail), ts);
+  if (fs.tcp->inspector.state() == AppState::Mining && fs.app != AppState::Mining) on_mining(e, ts);
+}
+
+void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
+  const FlowState& fs = e.payload;
+  // The server: the side the initiator connected to; without a handshake, the lower port.
+  bool a_is_client = fs.initiator_known ? fs.initiator == Direction::AtoB : e.key.port_a >= e.key.port_b;
+  const IpAddress& client = a_is_client ? e.key.a : e.key.b;
+  const IpAddress& server = a_is_client ? e.key.b : e.key.a;
+  const std::uint16_t port = a_is_client ? e.key.port_b : e.key.port_a;
+  const FusionConfig& cfg = config_.inspect.fusion;
+  const ServerName sni = fs.tcp ? fs.tcp->inspector.server_name() : ServerName::NotSeen;
+  if (sni == ServerName::Pool) return;  // the server name already says it all
+  const intel::PoolList& pools = *ctx_.pools;
+
+  // Passive DNS: which names resolved to this address.
+  std::string pool_name;
+  std::size_t other_names = 0;
+  pdns_.names_for(server, ts, [&](std::string_view name) {
+    if (pools.match(name)) {
+      if (pool_name.empty()) pool_name = name;
+    } else {
+      ++other_names;
     }
+    return true;
+  });
+  const bool shared = other_names > 0 || sni == ServerName::Other;
+  const double demote = shared ? cfg.shared_address_factor : 1.0;
+  auto why_shared = [&]() -> std::string {
+    if (sni == ServerName::Other) return "; demoted: the ClientHello names another site";
+    if (other_names > 0) return fmt::format("; demoted: the address also answers for {} other name(s)", other_names);
+    return {};
+  };
+  char addr[46];
+  server.format(addr);
+  if (known_miner_pools_.count({client, server})) {
+    ++stats_.endpoint_signals;
+    add_flow_signal(e, Signal::KnownMinerPool, cfg.weight(Signal::KnownMinerPool) * demote,
+                    fmt::format("this host mined on {} earlier{}", addr, why_shared()), ts);
+  }
+  if (!pool_name.empty()) {
+    ++stats_.endpoint_signals;
+    add_flow_signal(e, Signal::PoolAddressDns, cfg.weight(Signal::PoolAddressDns) * demote,
+                    fmt::format("{} is an address of pool name {} (passive DNS){}", addr, pool_name, why_shared()), ts);
+  }
+  if (auto m = pools.match_address(server, port)) {
+    ++stats_.endpoint_signals;
+    Signal sig = m->port_listed ? Signal::PoolEndpointIntel : Signal::PoolAddressIntel;
+    add_flow_signal(e, sig, cfg.weight(sig) * demote,
+                    fmt::format("{}{} is on intel list {}{}", addr, m->port_listed ? fmt::format(":{}", port) : "",
+                                m->source, why_shared()),
+                    ts);
   }
 }
 
@@ -128,8 +211,46 @@ void Engine::handle_dns(const Table::Entry& e, const PacketView& pkt) {
     anomalies_.add(anomaly);
     return;
   }
+  handle_dns_message(e, msg, pkt);
+}
+
+void Engine::handle_tcp_dns(const Table::Entry& e, const PacketView& pkt) {
+  // DNS over TCP: each segment is framed on its own (2-byte length, message). Answers in practice
+  // fit one segment; a message split across segments is skipped, never misread.
+  std::span<const std::uint8_t> rest = pkt.payload;
+  while (!rest.empty()) {
+    std::span<const std::uint8_t> body;
+    std::size_t consumed = 0;
+    Anomaly anomaly{};
+    auto st = protocols::dns::next_tcp_message(rest, body, consumed, anomaly);
+    if (st == protocols::dns::DnsStatus::NeedMore) return;
+    if (st == protocols::dns::DnsStatus::Malformed) {
+      anomalies_.add(anomaly);
+      return;
+    }
+    auto& msg = *dns_;
+    if (protocols::dns::parse_message(body, msg, anomaly) != protocols::dns::DnsStatus::Parsed) {
+      anomalies_.add(anomaly);
+      return;
+    }
+    handle_dns_message(e, msg, pkt);
+    rest = rest.subspan(consumed);
+  }
+}
+
+void Engine::handle_dns_message(const Table::Entry& e, const protocols::dns::DnsMessage& msg, const PacketView& pkt) {
   ++stats_.dns_messages;
   if (!msg.has_question) return;
+  if (msg.is_response && msg.rcode == 0 && msg.answers_size > 0) {
+    // The answer, CNAMEs followed, belongs to the name the client asked for.
+    protocols::dns::ResolvedChain chain;
+    if (protocols::dns::resolve_chain(msg, chain) > 0) {
+      for (const auto& a : chain.address_list()) {
+        pdns_.record(msg.question.name.view(), a, chain.min_ttl, pkt.ts);
+        ++stats_.dns_answers_cached;
+      }
+    }
+  }
   auto pool = ctx_.pools->match(msg.question.name.view());
   if (!pool) return;
   ++stats_.dns_pool_lookups;

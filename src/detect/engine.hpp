@@ -14,6 +14,7 @@
 #include "detect/mining_session.hpp"
 #include "flow/flow_table.hpp"
 #include "flow/tcp_reassembler.hpp"
+#include "intel/passive_dns.hpp"
 #include "protocols/dns/dns_parser.hpp"
 
 namespace minewatch::detect {
@@ -21,6 +22,8 @@ namespace minewatch::detect {
 struct EngineConfig {
   InspectConfig inspect;
   const intel::PoolList* pools = nullptr;  // pool intelligence; nullptr: the built-in list
+  intel::PassiveDnsConfig passive_dns;
+  std::size_t max_known_miner_pools = 1u << 16;  // (miner, pool address) pairs remembered
   std::uint32_t max_flows = 1u << 20;
   std::chrono::seconds tcp_idle_timeout{600};
   std::chrono::seconds udp_idle_timeout{120};
@@ -57,6 +60,8 @@ struct EngineStats {
   std::uint64_t dns_messages = 0;
   std::uint64_t dns_pool_lookups = 0;
   std::uint64_t flows_evicted = 0;
+  std::uint64_t dns_answers_cached = 0;  // (name, address) pairs written to the passive-DNS cache
+  std::uint64_t endpoint_signals = 0;    // flows given a destination signal (pool address, intel, history)
 };
 
 class Engine {
@@ -71,6 +76,7 @@ class Engine {
   void finish();
 
   [[nodiscard]] const EngineStats& stats() const { return stats_; }
+  [[nodiscard]] const intel::PassiveDns& passive_dns() const { return pdns_; }
   [[nodiscard]] std::uint32_t open_flows() const { return table_.size(); }
 
  private:
@@ -88,12 +94,23 @@ class Engine {
     Direction initiator = Direction::AtoB;
     AppState app = AppState::Undecided;
     bool alerted = false;
+    bool endpoint_checked = false;  // destination signals looked up (once, after the first payload)
     std::unique_ptr<TcpState> tcp;  // only while a TCP flow is being inspected or is mining
   };
   using Table = flow::FlowTable<FlowState>;
 
   void handle_tcp(Table::Entry& e, const decode::PacketView& pkt, Direction dir);
   void handle_dns(const Table::Entry& e, const decode::PacketView& pkt);
+  void handle_dns_message(const Table::Entry& e, const protocols::dns::DnsMessage& msg, const decode::PacketView& pkt);
+  void handle_tcp_dns(const Table::Entry& e, const decode::PacketView& pkt);
+  // Destination signals for a TCP flow: an address a pool name resolved to, an intel-listed address
+  // or endpoint, a pool this host already mined on. Demoted when the address is shared with names
+  // that are not pools or the ClientHello names another site.
+  void check_endpoint(Table::Entry& e, Timestamp ts);
+  // A signal for one flow from outside its payload (destination, flow model, Stratum V2 shape ...):
+  // creates the flow's session if needed and raises the alert when the verdict tips.
+  void add_flow_signal(Table::Entry& e, Signal signal, double weight, std::string detail, Timestamp ts);
+  void on_mining(Table::Entry& e, Timestamp ts);
   void end_flow(Table::Entry& e);
   void expire(Timestamp now);
   [[nodiscard]] Duration timeout_of(const Table::Entry& e) const;
@@ -109,7 +126,9 @@ class Engine {
   Timestamp now_{};
   std::uint64_t next_serial_ = 0;
   std::set<IpAddress> alerted_hosts_;
-  std::unique_ptr<protocols::dns::DnsMessage> dns_;  // scratch, reused
+  intel::PassiveDns pdns_;
+  std::set<std::pair<IpAddress, IpAddress>> known_miner_pools_;  // (miner, pool address) seen mining
+  std::unique_ptr<protocols::dns::DnsMessage> dns_;              // scratch, reused
 };
 
 }  // namespace minewatch::detect

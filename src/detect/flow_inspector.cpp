@@ -1,5 +1,7 @@
 #include "detect/flow_inspector.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -228,6 +230,11 @@ void FlowInspector::feed_tls_hello(Direction dir, std::span<const std::uint8_t> 
   }
   auto sni = ctx_->hello.server_name();
   auto pool = sni.empty() ? std::nullopt : ctx_->pools->match(sni);
+  server_name_ = sni.empty() ? ServerName::Absent : pool ? ServerName::Pool : ServerName::Other;
+  if (ctx_->config.fusion.is_miner_ja4(ctx_->hello.ja4())) {
+    add_signal(Signal::Ja4Miner, ctx_->config.fusion.weight(Signal::Ja4Miner),
+               fmt::format("ja4={} (a miner's TLS stack)", ctx_->hello.ja4()), now_);
+  }
   if (!pool) {
     if (state_ == AppState::Undecided) reject();  // encrypted and not a known pool: nothing more to learn here
     return;
@@ -262,6 +269,18 @@ void FlowInspector::handle_message(Direction dir, const protocols::MiningMessage
   if (state_ == AppState::Undecided && session_->is_mining(ctx_->config.alert_threshold)) state_ = AppState::Mining;
 }
 
+void FlowInspector::add_signal(Signal signal, double weight, std::string detail, Timestamp ts) {
+  if (!(weight > 0)) return;
+  if (!session_) session_ = std::make_unique<MiningSession>();
+  session_->add_signal(signal, weight, std::move(detail), ts,
+                       server_name_ == ServerName::NotSeen ? protocols::Family::Unknown : protocols::Family::Tls);
+  if (state_ != AppState::Mining && session_->is_mining(ctx_->config.alert_threshold)) state_ = AppState::Mining;
+}
+
+bool FlowInspector::hello_pending() const {
+  return sides_[0].framing == Framing::TlsHello || sides_[1].framing == Framing::TlsHello;
+}
+
 void FlowInspector::note_malformed(Anomaly a) {
   if (ctx_->anomalies) ctx_->anomalies->add(a);
   if (state_ == AppState::Undecided && ++malformed_ > ctx_->config.max_malformed_lines && rpc_lines_ == 0) reject();
@@ -285,7 +304,8 @@ void FlowInspector::finish(Timestamp ts) {
 void FlowInspector::reject() {
   if (state_ == AppState::Mining) return;  // a proven session stays proven, whatever follows
   state_ = AppState::Rejected;
-  session_.reset();
+  // Signals about the destination or behaviour outlive the payload's verdict; messages alone do not.
+  if (session_ && !session_->has_signals()) session_.reset();
   for (auto& s : sides_) {
     std::string{}.swap(s.buffer);
   }

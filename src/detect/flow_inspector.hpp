@@ -12,6 +12,7 @@
 #include "core/anomaly.hpp"
 #include "core/flow_key.hpp"
 #include "core/timestamp.hpp"
+#include "detect/fusion.hpp"
 #include "detect/mining_session.hpp"
 #include "intel/pool_list.hpp"
 #include "protocols/jsonrpc/jsonrpc_parser.hpp"
@@ -24,6 +25,7 @@ struct InspectConfig {
   std::uint32_t undecided_budget = 32 * 1024;  // bytes inspected (both directions) before giving up
   std::uint32_t max_malformed_lines = 8;       // non-JSON lines tolerated while undecided
   std::uint32_t max_line_bytes = 64 * 1024;
+  FusionConfig fusion;  // weights of signals from outside the payload
 };
 
 // Shared by every flow of one pipeline: parsers with their reusable buffers, counters, config.
@@ -37,6 +39,9 @@ struct InspectContext {
 
 enum class AppState : std::uint8_t { Undecided, Rejected, Mining };
 
+// What the client's TLS ClientHello said about the server's name.
+enum class ServerName : std::uint8_t { NotSeen, Absent, Pool, Other };
+
 class FlowInspector {
  public:
   explicit FlowInspector(InspectContext& ctx) : ctx_(&ctx) {}
@@ -46,7 +51,14 @@ class FlowInspector {
   // Flow ended: a last unterminated line may still be a complete message.
   void finish(Timestamp ts);
 
+  // A signal from outside the payload (see fusion.hpp). Works in every state: a flow whose bytes were
+  // rejected as uninteresting can still be mining by where it goes or how it behaves.
+  void add_signal(Signal signal, double weight, std::string detail, Timestamp ts);
+
   [[nodiscard]] AppState state() const { return state_; }
+  // True while a ClientHello is still being buffered (its server name is not known yet).
+  [[nodiscard]] bool hello_pending() const;
+  [[nodiscard]] ServerName server_name() const { return server_name_; }
   [[nodiscard]] const MiningSession* session() const { return session_.get(); }
 
  private:
@@ -83,6 +95,7 @@ class FlowInspector {
   std::uint32_t malformed_ = 0;
   std::uint32_t rpc_lines_ = 0;
   AppState state_ = AppState::Undecided;
+  ServerName server_name_ = ServerName::NotSeen;
 };
 
 }  // namespace minewatch::detect

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace minewatch::detect {
@@ -180,8 +181,47 @@ void MiningSession::add_evidence(const MiningMessage& msg) {
   evidence_.push_back(std::move(e));
 }
 
+void MiningSession::add_signal(Signal signal, double weight, std::string detail, Timestamp ts, Family family) {
+  if (!(weight > 0)) return;
+  weight = std::min(weight, 0.99);
+  if (messages_ == 0 && signal_bits_ == 0) first_ts_ = ts;
+  if (family_ == Family::Unknown) family_ = family;
+  auto i = static_cast<std::size_t>(signal);
+  const std::string_view kind = signal_name(signal);
+  if (has_signal(signal)) {
+    if (weight <= signal_weight_[i]) return;
+    for (auto& e : evidence_) {
+      if (e.kind == kind) {
+        e.detail = std::move(detail);
+        e.weight = weight;
+      }
+    }
+    signal_weight_[i] = weight;
+    return;
+  }
+  signal_bits_ |= static_cast<std::uint8_t>(1u << i);
+  signal_weight_[i] = weight;
+  // Reasons are the point of a signal-only verdict: they are kept even when messages filled the list.
+  if (evidence_.size() < kMaxEvidence + kSignalCount)
+    evidence_.push_back(Evidence{std::string{kind}, std::move(detail), weight, true});
+}
+
+bool MiningSession::is_mining(double threshold) const {
+  if (confidence() < threshold) return false;
+  if (kinds_seen_ != 0) return true;
+  std::size_t weak = 0, other = 0;
+  for (std::size_t i = 0; i < kSignalCount; ++i) {
+    if (!(signal_bits_ & (1u << i))) continue;
+    (strength_of(static_cast<Signal>(i)) == Strength::Weak ? weak : other) += 1;
+  }
+  return other > 0 || weak > 1;
+}
+
 double MiningSession::confidence() const {
   double miss = 1.0;
+  for (std::size_t i = 0; i < kSignalCount; ++i) {
+    if (signal_bits_ & (1u << i)) miss *= 1.0 - signal_weight_[i];
+  }
   for (unsigned k = 0; k < 64; ++k) {
     if (kinds_seen_ & (std::uint64_t{1} << k)) miss *= 1.0 - evidence_weight(family_, static_cast<MessageKind>(k));
   }

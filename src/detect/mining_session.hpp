@@ -10,6 +10,7 @@
 
 #include "core/flow_key.hpp"
 #include "core/timestamp.hpp"
+#include "detect/fusion.hpp"
 #include "estimate/share_ledger.hpp"
 #include "protocols/mining_message.hpp"
 
@@ -19,6 +20,7 @@ struct Evidence {
   std::string kind;    // e.g. "stratum.mining.subscribe"
   std::string detail;  // short human-readable detail
   double weight = 0;
+  bool is_signal = false;  // from outside the payload (fusion.hpp): its weight is reported
 };
 
 struct ShareCounts {
@@ -32,10 +34,21 @@ class MiningSession {
   // A message parsed from the flow, sent in direction `dir` (canonical key direction).
   void add(const protocols::MiningMessage& msg, Direction dir, Timestamp ts);
 
+  // A signal from outside the payload (destination, client fingerprint, behaviour; see fusion.hpp).
+  // Each kind counts once, at the highest weight it was given. `family` names the flow's framing when
+  // no message did (e.g. Tls for a ClientHello that named no pool).
+  void add_signal(Signal signal, double weight, std::string detail, Timestamp ts,
+                  protocols::Family family = protocols::Family::Unknown);
+  [[nodiscard]] bool has_signal(Signal s) const { return (signal_bits_ >> static_cast<unsigned>(s)) & 1u; }
+  [[nodiscard]] bool has_signals() const { return signal_bits_ != 0; }
+  // True when some mining message (not only outside signals) was seen.
+  [[nodiscard]] bool has_messages() const { return kinds_seen_ != 0; }
+
   // Confidence that this flow is a mining session, in [0, 1]: 1 - prod(1 - w) over distinct
-  // message kinds seen. Generic responses carry no weight.
+  // message kinds and signals seen. Generic responses carry no weight.
   [[nodiscard]] double confidence() const;
-  [[nodiscard]] bool is_mining(double threshold) const { return confidence() >= threshold; }
+  // confidence() >= threshold, except that one weak signal alone is never enough.
+  [[nodiscard]] bool is_mining(double threshold) const;
   // Which canonical side is the miner, from who sent requests and who sent pool notifications.
   // nullopt when no message voted (caller falls back to the connection initiator).
   [[nodiscard]] std::optional<Direction> miner_to_pool_direction() const;
@@ -77,6 +90,8 @@ class MiningSession {
   double self_hashrate_ = 0;
   std::vector<Evidence> evidence_;
   std::uint64_t kinds_seen_ = 0;  // bitset of MessageKind
+  std::uint8_t signal_bits_ = 0;  // bitset of Signal
+  std::array<double, kSignalCount> signal_weight_{};
   std::uint64_t messages_ = 0;
   std::array<std::int64_t, 2> votes_{};  // per canonical direction: +1 when that direction looks miner->pool
   // Outstanding requests by id, to read the pool's verdict on each share. Small ring: pools answer fast.

@@ -124,6 +124,7 @@ void write_mining(JsonWriter& w, const detect::MiningSession& s, const estimate:
     w.begin_object();
     w.field("kind", std::string_view{e.kind});
     w.field("detail", std::string_view{e.detail});
+    if (e.is_signal) w.field("weight", static_cast<double>(static_cast<std::int64_t>(e.weight * 1000 + 0.5)) / 1000.0);
     w.end_object();
   }
   w.end_array();

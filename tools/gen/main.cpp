@@ -174,7 +174,12 @@ int generate(const Options& o) {
   Rng master(o.seed);
   const auto t_begin = std::chrono::steady_clock::now();
 
-  if (o.profile == "isp") {
+  if (o.profile == "tls-evasion") {
+    const std::uint64_t benign = o.flows.value_or(100'000);
+    const auto sessions = std::max<std::uint64_t>(
+        60, static_cast<std::uint64_t>(o.mining_fraction.value_or(0.004) * static_cast<double>(benign)));
+    tls_evasion_profile(ctx, master, kEpoch, benign, sessions);
+  } else if (o.profile == "isp") {
     // Flows arrive as a Poisson process (~2,500 flows/s); each is generated whole, in start order.
     const double fraction = o.mining_fraction.value_or(0.001);
     const double target = o.size_mb.value_or(o.flows ? 0 : 1024) * 1e6;
@@ -274,8 +279,9 @@ int main(int argc, char** argv) {
   app.add_option("--size-mb", o.size_mb, "isp profile: stop at this output size (MB)")->excludes(flows);
   app.add_option("--mining-fraction", o.mining_fraction, "share of flows that are mining sessions")
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--profile", o.profile, "sample | isp | tls-mining | hashrate (--flows = mining sessions)")
-      ->check(CLI::IsMember({"sample", "isp", "tls-mining", "hashrate"}));
+  app.add_option("--profile", o.profile,
+                 "sample | isp | tls-mining | tls-evasion | hashrate (--flows = mining sessions)")
+      ->check(CLI::IsMember({"sample", "isp", "tls-mining", "tls-evasion", "hashrate"}));
   app.add_flag("--nanosecond", o.nanosecond, "nanosecond-resolution pcap magic");
   app.add_flag("--big-endian", o.big_endian, "write pcap headers big-endian");
   CLI11_PARSE(app, argc, argv);

@@ -139,6 +139,10 @@ std::vector<PlannedSession> hashrate_sessions(Rng& rng, std::uint64_t count);
 // Stratum or CryptoNote inside TLS.
 void tls_mining_session(Context& ctx, Rng& rng, Nanos start, Nanos duration);
 
+// The tls-evasion profile (scenarios_tls_evasion.cpp): `sessions` stratum-over-TLS sessions in every
+// variant among `benign` benign flows; runs the whole profile.
+void tls_evasion_profile(Context& ctx, Rng& master, Nanos epoch, std::uint64_t benign, std::uint64_t sessions);
+
 enum class Decoy { Electrum, BitcoindRpc, Web3Rpc, TplinkSmartHome, Http3333, Binary4444, Telnet14444, BitcoinP2p };
 inline constexpr Decoy kAllDecoys[] = {Decoy::Electrum, Decoy::BitcoindRpc, Decoy::Web3Rpc,     Decoy::TplinkSmartHome,
                                        Decoy::Http3333, Decoy::Binary4444,  Decoy::Telnet14444, Decoy::BitcoinP2p};
