@@ -181,8 +181,8 @@ int run_check(const IntelArgs& a) {
     if (!p.tls_ports.empty()) fmt::print(", stratum+ssl ports {}", fmt::join(p.tls_ports, ","));
     fmt::print("\n");
     if (!v.allowed_suffix.empty())
-      fmt::print("  (the allow-list entry '{}' from {} is less specific, so the pool entry wins)\n", v.allowed_suffix,
-                 v.allowed_source);
+      fmt::print("  (the allow-list entry '{}' from {} is less specific and this entry is curated, so it wins)\n",
+                 v.allowed_suffix, v.allowed_source);
     return 0;
   }
   if (v.pool) {

@@ -38,7 +38,7 @@ struct FusionConfig {
   double pool_endpoint_intel = 0.75;  // address and the pool port it was listed with
   double known_miner_pool = 0.75;
   double ja4_miner = 0.3;
-  double flow_model = 0.6;            // at score 1.0; scaled linearly between flow_model_min_score and 1
+  double flow_model = 0.8;            // at score 1.0; scaled linearly from flow_model_min_score (0.94 -> 0.7)
   double flow_model_min_score = 0.5;  // scores below this are no evidence
   double stratum_v2_shape = 0.5;
   // A destination signal is multiplied by this when the address also answered for names that are

@@ -323,7 +323,7 @@ TEST(FusionConfig, ReadsWeightsAndRejectsBadOnes) {
   EXPECT_FALSE(parse_fusion_config("[fusion]\nja4_miner = 0.8\n", "c.toml")) << "weak at the threshold";
   EXPECT_FALSE(parse_fusion_config("[fusion]\npool_address_dns = 1.5\n", "c.toml"));
   EXPECT_DOUBLE_EQ(FusionConfig{}.flow_model_weight(0.4), 0.0);
-  EXPECT_DOUBLE_EQ(FusionConfig{}.flow_model_weight(1.0), 0.6);
+  EXPECT_DOUBLE_EQ(FusionConfig{}.flow_model_weight(1.0), 0.8);
 }
 
 TEST(PassiveDns, BoundedLruWithTtlByPacketTime) {

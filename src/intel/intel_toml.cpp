@@ -84,6 +84,8 @@ Result<TomlCounts> read_intel_toml(std::string_view text, std::string_view origi
   TomlCounts counts;
   std::string label{source};
   if (auto l = doc["list"].value<std::string>()) label = *l;
+  // Only the built-in list (data/pools.toml, compiled in) is curated; see PoolList::add.
+  const bool curated = origin == "data/pools.toml" && source == "builtin";
   for (const auto& [key, node] : doc) {
     if (key != "list" && key != "pool" && key != "address" && key != "allow" && key != "description") {
       return make_error(
@@ -120,7 +122,7 @@ Result<TomlCounts> read_intel_toml(std::string_view text, std::string_view origi
           into.allow(d, label);
           ++counts.allowed;
         } else {
-          into.add(d, coin, label, name);
+          into.add(d, coin, label, name, curated);
           into.set_ports(d, *sp, *tp);
           ++counts.domains;
         }

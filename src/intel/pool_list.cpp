@@ -43,12 +43,13 @@ std::uint16_t PoolList::source_id(std::string_view source) {
 }
 
 void PoolList::add(std::string_view domain, std::string_view coin_hint, std::string_view source,
-                   std::string_view pool_name) {
+                   std::string_view pool_name, bool curated) {
   auto d = normalise(domain);
   if (d.empty()) return;
   // The first list to name a domain keeps it (the built-in list is loaded first, so its curated
   // facts survive imports); later lists only fill in what it did not say.
   if (auto it = pools_.find(d); it != pools_.end()) {
+    it->second.curated = it->second.curated || curated;
     if (it->second.coin_hint.empty()) it->second.coin_hint = coin_hint;
     if (it->second.pool_name.empty()) it->second.pool_name = pool_name;
     return;
@@ -57,6 +58,7 @@ void PoolList::add(std::string_view domain, std::string_view coin_hint, std::str
   info.coin_hint = coin_hint;
   info.pool_name = pool_name;
   info.source = source_id(source);
+  info.curated = curated;
   pools_.emplace(std::move(d), std::move(info));
 }
 
@@ -91,7 +93,7 @@ void PoolList::allow_address(const IpAddress& address, std::string_view source) 
 
 void PoolList::merge(const PoolList& other) {
   for (const auto& [d, info] : other.pools_) {
-    add(d, info.coin_hint, other.source_name(info.source), info.pool_name);
+    add(d, info.coin_hint, other.source_name(info.source), info.pool_name, info.curated);
     set_ports(d, info.stratum_ports, info.tls_ports);
   }
   for (const auto& [d, src] : other.allowed_) allow(d, other.source_name(src));
@@ -102,23 +104,34 @@ void PoolList::merge(const PoolList& other) {
   for (const auto& [a, src] : other.allowed_addresses_) allow_address(a, other.source_name(src));
 }
 
+const std::pair<const std::string, PoolList::DomainInfo>* PoolList::decide(std::string_view h) const {
+  // Walk suffixes from the whole name down ("a.b.pool.org", "b.pool.org", "pool.org", "org"). The most
+  // specific listed pool suffix is the candidate; any allow-listed suffix of the name vetoes it, unless
+  // the candidate is curated and more specific than the allowed suffix. So the built-in list can name an
+  // exchange's own pool host ("pool.binance.com") while the exchange ("binance.com") is allowed, but an
+  // imported block list naming "www.coinbase.com" never beats the allowed "coinbase.com".
+  const std::pair<const std::string, DomainInfo>* candidate = nullptr;
+  for (std::size_t pos = 0;;) {
+    std::string_view suffix = h.substr(pos);
+    if (allowed_.find(suffix) != allowed_.end()) {
+      if (candidate && candidate->second.curated) return candidate;
+      return nullptr;
+    }
+    if (!candidate) {
+      if (auto it = pools_.find(suffix); it != pools_.end()) candidate = &*it;
+    }
+    auto dot = h.find('.', pos);
+    if (dot == std::string_view::npos) return candidate;
+    pos = dot + 1;
+  }
+}
+
 std::optional<PoolMatch> PoolList::match(std::string_view host) const {
   char buf[253];
   const std::string_view h = lower_into(host, buf);
   if (h.empty()) return std::nullopt;
-  // Walk suffixes from the whole name down ("a.b.pool.org", "b.pool.org", "pool.org", "org"): the most
-  // specific listed suffix decides, and the allow-list wins a tie. So an exchange's own pool host
-  // ("pool.binance.com") can be listed while the exchange itself ("binance.com") is allowed.
-  for (std::size_t pos = 0;;) {
-    std::string_view suffix = h.substr(pos);
-    if (allowed_.find(suffix) != allowed_.end()) return std::nullopt;
-    if (auto it = pools_.find(suffix); it != pools_.end()) {
-      return to_match(it->first, it->second);
-    }
-    auto dot = h.find('.', pos);
-    if (dot == std::string_view::npos) return std::nullopt;
-    pos = dot + 1;
-  }
+  if (const auto* e = decide(h)) return to_match(e->first, e->second);
+  return std::nullopt;
 }
 
 NameVerdict PoolList::explain(std::string_view host) const {

@@ -45,8 +45,12 @@ class PoolList {
   // The curated default list (data/pools.toml).
   static const PoolList& builtin();
 
+  // `curated`: an entry of the built-in list, reviewed by hand. Only a curated entry more specific than
+  // an allow-listed suffix beats it ("pool.binance.com" under an allowed "binance.com"); any other
+  // list's entry under an allowed suffix is ignored, so an exchange's "www." named by a block list
+  // never makes a host a miner.
   void add(std::string_view domain, std::string_view coin_hint = {}, std::string_view source = "user",
-           std::string_view pool_name = {});
+           std::string_view pool_name = {}, bool curated = false);
   void allow(std::string_view domain, std::string_view source = "user");
   // The documented ports of a listed domain (no effect when the domain is not listed).
   void set_ports(std::string_view domain, std::span<const std::uint16_t> stratum, std::span<const std::uint16_t> tls);
@@ -102,6 +106,7 @@ class PoolList {
     std::string coin_hint, pool_name;
     std::vector<std::uint16_t> stratum_ports, tls_ports;
     std::uint16_t source = 0;
+    bool curated = false;
   };
   struct AddressInfo {
     std::vector<std::uint16_t> ports;  // sorted; empty = any port
@@ -111,6 +116,8 @@ class PoolList {
   };
   std::uint16_t source_id(std::string_view source);
   [[nodiscard]] PoolMatch to_match(std::string_view domain, const DomainInfo& info) const;
+  // The deciding pool entry for lowercase `h`, nullptr when none or when the allow-list wins.
+  [[nodiscard]] const std::pair<const std::string, DomainInfo>* decide(std::string_view h) const;
   [[nodiscard]] std::string_view source_name(std::uint16_t id) const { return sources_[id]; }
 
   std::vector<std::string> sources_;

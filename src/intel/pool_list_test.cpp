@@ -32,7 +32,10 @@ TEST(PoolList, DoesNotMatchLookAlikeNames) {
 TEST(PoolList, AllowListWinsOverPoolEntries) {
   PoolList l;
   l.add("binance.com");
-  l.add("pool.binance.com");
+  l.add("pool.binance.com", {}, "builtin", {}, /*curated=*/true);
+  l.add("www.coinbase.com", {}, "some-block-list");
+  l.allow("coinbase.com");
+  EXPECT_FALSE(l.match("www.coinbase.com")) << "an imported entry never beats an allowed parent";
   l.allow("www.binance.com");
   l.allow("binance.com");
   EXPECT_FALSE(l.match("www.binance.com"));
