@@ -36,14 +36,17 @@ def main():
     found_keys, flagged = set(), []
     for line in open(a.eve):
         e = json.loads(line)
+        if e["event_type"] != "mining":
+            # alerts and per-host summaries (mining_host) must only ever name miners
+            if e["src_ip"] not in miners:
+                flagged.append(e)
+            continue
         key = (e["src_ip"], e["src_port"], e["dest_ip"], e["dest_port"])
         if e["event_type"] == "mining":
             if key in keys:
                 found_keys.add(key)
             else:
                 flagged.append(e)
-        elif e["src_ip"] not in miners:
-            flagged.append(e)
 
     per = collections.OrderedDict()
     for s in sorted(sessions, key=lambda s: s["tls_variant"]):
