@@ -61,7 +61,7 @@ class MmdbImporter {
       if (visited_[f.node]) {
         // MaxMind IPv6 databases alias ::ffff:0:0/96 and 2002::/16 to the IPv4 subtree; anything else
         // reaching a node twice is a broken (or hostile) tree.
-        if (f.node != ipv4_node) reject(0, "search tree node " + std::to_string(f.node) + " is reached twice");
+        if (f.node != ipv4_node) reject(0, node_name(f.node) + " is reached twice");
         continue;
       }
       visited_[f.node] = true;
@@ -70,7 +70,7 @@ class MmdbImporter {
         ipv4_node = f.node;
       MMDB_search_node_s node;
       if (const int status = MMDB_read_node(&db_, f.node, &node); status != MMDB_SUCCESS) {
-        reject(0, "search tree node " + std::to_string(f.node) + ": " + MMDB_strerror(status));
+        reject(0, node_name(f.node) + ": " + MMDB_strerror(status));
         continue;
       }
       // Right first so the left (lower addresses) is handled first.
@@ -93,8 +93,7 @@ class MmdbImporter {
             break;
           case MMDB_RECORD_TYPE_EMPTY: break;
           default:
-            reject(0, "search tree node " + std::to_string(f.node) + " points outside the data section (record " +
-                          std::to_string(record) + ")");
+            reject(0, node_name(f.node) + " points outside the data section (record " + std::to_string(record) + ")");
             break;
         }
       }
@@ -102,6 +101,12 @@ class MmdbImporter {
   }
 
  private:
+  // "search tree node N (byte N*record bytes)": where a tree problem sits in the file.
+  [[nodiscard]] std::string node_name(std::uint32_t node) const {
+    const std::uint64_t bytes = static_cast<std::uint64_t>(node) * db_.metadata.record_size / 4;
+    return "search tree node " + std::to_string(node) + " (byte " + std::to_string(bytes) + ")";
+  }
+
   void reject(std::size_t offset, std::string message) {
     ++report_.rows_rejected;
     if (report_.diagnostics.size() < kMaxDiagnostics)
