@@ -43,27 +43,41 @@ Engine::Engine(EngineConfig config, EventSink& sink, AnomalyCounters& anomalies)
 Engine::~Engine() = default;
 
 void Engine::process(const PacketView& pkt) {
+  PacketMeta meta;
+  if (clock_.advance(pkt.ts, meta)) tick(meta);
+  process(pkt, meta);
+}
+
+void Engine::tick(const PacketMeta& meta) {
+  // Every list is ordered by last touch on the pipeline clock, so its timed-out flows are a prefix:
+  // the same flows end here whichever worker holds them.
+  for (std::uint8_t l = 0; l < kListCount; ++l) {
+    Duration timeout = timeout_of(l);
+    while (Table::Entry* e = table_.oldest_in(l)) {
+      if (meta.now - e->touched <= timeout) break;
+      order_ = EventOrder{meta.index, 0, l, e->order};
+      end_flow(*e);
+    }
+  }
+}
+
+void Engine::process(const PacketView& pkt, const PacketMeta& meta) {
   ++stats_.packets;
   stats_.bytes += pkt.wire_len;
-  if (pkt.ts > now_) now_ = pkt.ts;
+  order_ = EventOrder{meta.index, 1, 0, 0};
 
   Direction dir;
   FlowKey key = FlowKey::make(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.proto, dir);
   std::uint64_t hash = key.hash();
   Table::Entry* e = table_.find(key, hash);
   if (e == nullptr) {
-    expire(now_);
-    if (table_.full()) {
-      anomalies_.add(Anomaly::FlowTableFull);
-      ++stats_.flows_evicted;
-      end_flow(*table_.oldest());
-    }
-    e = &table_.insert(key, hash, pkt.ts);
+    if (table_.full()) evict_one();
+    e = &table_.insert(key, hash, pkt.ts, meta.index, pkt.proto == decode::kProtoTcp ? kTcpOpen : kOther);
+    e->touched = meta.now;
     e->payload.first_seen = pkt.ts;
-    e->payload.serial = next_serial_++;
     ++stats_.flows;
   } else {
-    table_.touch(*e, pkt.ts);
+    table_.touch(*e, pkt.ts, meta.index, meta.now);
   }
   auto d = static_cast<std::size_t>(dir);
   FlowState& fs = e->payload;
@@ -71,10 +85,56 @@ void Engine::process(const PacketView& pkt) {
   fs.bytes[d] += pkt.wire_len;
   if (pkt.proto == decode::kProtoTcp) {
     handle_tcp(*e, pkt, dir);
+    table_.move_to(*e, list_of(*e));
   } else if (pkt.proto == decode::kProtoUdp && (pkt.sport == 53 || pkt.dport == 53) && !pkt.payload.empty()) {
-    handle_dns(*e, pkt);
+    handle_dns(e, pkt);
   }
-  if ((stats_.packets & 0x3ff) == 0) expire(now_);
+}
+
+bool Engine::is_shared_knowledge(const PacketView& pkt) {
+  return (pkt.proto == decode::kProtoUdp || pkt.proto == decode::kProtoTcp) && (pkt.sport == 53 || pkt.dport == 53) &&
+         !pkt.payload.empty();
+}
+
+void Engine::observe(const PacketView& pkt, const PacketMeta&) {
+  if (pkt.payload.empty()) return;
+  ++stats_.dns_observed;
+  if (pkt.proto == decode::kProtoUdp) handle_dns(nullptr, pkt);
+  if (pkt.proto == decode::kProtoTcp) handle_tcp_dns(nullptr, pkt);
+}
+
+Engine::FlowList Engine::list_of(const Table::Entry& e) {
+  const FlowState& fs = e.payload;
+  if (e.key.proto != decode::kProtoTcp) return kOther;
+  if (fs.rst || fs.fin_seen == 3) return kClosed;
+  return fs.app == AppState::Mining ? kMiningOpen : kTcpOpen;
+}
+
+void Engine::evict_one() {
+  // Closed flows are ending anyway; then the least recently seen flow that is not confirmed mining.
+  Table::Entry* victim = table_.oldest_in(kClosed);
+  if (!victim) {
+    Table::Entry* tcp = table_.oldest_in(kTcpOpen);
+    Table::Entry* other = table_.oldest_in(kOther);
+    victim = !tcp ? other : (!other || tcp->order < other->order) ? tcp : other;
+  }
+  if (!victim) {
+    victim = table_.oldest_in(kMiningOpen);
+    ++stats_.mining_flows_evicted;
+  }
+  anomalies_.add(Anomaly::FlowTableFull);
+  ++stats_.flows_evicted;
+  end_flow(*victim);
+}
+
+void Engine::emit_alert(const OrientedFlow& of, const MiningSession& s, Timestamp ts) {
+  sink_.on_alert(of, s, ts);
+  ++order_.order;
+}
+
+void Engine::emit_session(const OrientedFlow& of, const MiningSession& s) {
+  sink_.on_session(of, s);
+  ++order_.order;
 }
 
 void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
@@ -97,7 +157,7 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
 
   if (pkt.payload.empty()) return;
   if (pkt.sport == 53 || pkt.dport == 53) {
-    handle_tcp_dns(e, pkt);
+    handle_tcp_dns(&e, pkt);
     return;
   }
   if (fs.app == AppState::Rejected) return;
@@ -140,7 +200,7 @@ void Engine::on_mining(Table::Entry& e, Timestamp ts) {
   if (known_miner_pools_.size() < config_.max_known_miner_pools) known_miner_pools_.emplace(of.miner, of.pool);
   if (!fs.alerted && alerted_hosts_.insert(of.miner).second) {
     fs.alerted = true;
-    sink_.on_alert(of, s, ts);
+    emit_alert(of, s, ts);
   }
 }
 
@@ -204,17 +264,19 @@ void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
   }
 }
 
-void Engine::handle_dns(const Table::Entry& e, const PacketView& pkt) {
+// `e` is the flow when this worker owns the packet, nullptr when it only observes it: then the
+// message may feed shared knowledge but is neither counted nor alerted on.
+void Engine::handle_dns(const Table::Entry* e, const PacketView& pkt) {
   Anomaly anomaly{};
   auto& msg = *dns_;
   if (protocols::dns::parse_message(pkt.payload, msg, anomaly) != protocols::dns::DnsStatus::Parsed) {
-    anomalies_.add(anomaly);
+    if (e) anomalies_.add(anomaly);
     return;
   }
   handle_dns_message(e, msg, pkt);
 }
 
-void Engine::handle_tcp_dns(const Table::Entry& e, const PacketView& pkt) {
+void Engine::handle_tcp_dns(const Table::Entry* e, const PacketView& pkt) {
   // DNS over TCP: each segment is framed on its own (2-byte length, message). Answers in practice
   // fit one segment; a message split across segments is skipped, never misread.
   std::span<const std::uint8_t> rest = pkt.payload;
@@ -225,12 +287,12 @@ void Engine::handle_tcp_dns(const Table::Entry& e, const PacketView& pkt) {
     auto st = protocols::dns::next_tcp_message(rest, body, consumed, anomaly);
     if (st == protocols::dns::DnsStatus::NeedMore) return;
     if (st == protocols::dns::DnsStatus::Malformed) {
-      anomalies_.add(anomaly);
+      if (e) anomalies_.add(anomaly);
       return;
     }
     auto& msg = *dns_;
     if (protocols::dns::parse_message(body, msg, anomaly) != protocols::dns::DnsStatus::Parsed) {
-      anomalies_.add(anomaly);
+      if (e) anomalies_.add(anomaly);
       return;
     }
     handle_dns_message(e, msg, pkt);
@@ -238,8 +300,8 @@ void Engine::handle_tcp_dns(const Table::Entry& e, const PacketView& pkt) {
   }
 }
 
-void Engine::handle_dns_message(const Table::Entry& e, const protocols::dns::DnsMessage& msg, const PacketView& pkt) {
-  ++stats_.dns_messages;
+void Engine::handle_dns_message(const Table::Entry* e, const protocols::dns::DnsMessage& msg, const PacketView& pkt) {
+  if (e) ++stats_.dns_messages;
   if (!msg.has_question) return;
   if (msg.is_response && msg.rcode == 0 && msg.answers_size > 0) {
     // The answer, CNAMEs followed, belongs to the name the client asked for.
@@ -251,6 +313,7 @@ void Engine::handle_dns_message(const Table::Entry& e, const protocols::dns::Dns
       }
     }
   }
+  if (!e) return;  // observed for the cache only: another worker owns the flow
   auto pool = ctx_.pools->match(msg.question.name.view());
   if (!pool) return;
   ++stats_.dns_pool_lookups;
@@ -270,10 +333,10 @@ void Engine::handle_dns_message(const Table::Entry& e, const protocols::dns::Dns
   of.miner_port = msg.is_response ? pkt.dport : pkt.sport;
   of.pool_port = msg.is_response ? pkt.sport : pkt.dport;
   of.proto = pkt.proto;
-  of.start = e.payload.first_seen;
+  of.start = e->payload.first_seen;
   of.end = pkt.ts;
-  of.flow_id = flow_id_of(e);
-  sink_.on_alert(of, s, pkt.ts);
+  of.flow_id = flow_id_of(*e);
+  emit_alert(of, s, pkt.ts);
 }
 
 std::uint64_t Engine::flow_id_of(const Table::Entry& e) {
@@ -326,33 +389,27 @@ void Engine::end_flow(Table::Entry& e) {
       if (fs.app != AppState::Mining) {
         // Tipped over only by the last buffered bytes.
         ++stats_.mining_flows;
-        if (alerted_hosts_.insert(of.miner).second) sink_.on_alert(of, *s, e.last_seen);
+        if (alerted_hosts_.insert(of.miner).second) emit_alert(of, *s, e.last_seen);
       }
-      sink_.on_session(of, *s);
+      emit_session(of, *s);
     }
   }
   table_.erase(e);
 }
 
-Duration Engine::timeout_of(const Table::Entry& e) const {
-  const FlowState& fs = e.payload;
-  if (e.key.proto == decode::kProtoTcp) {
-    if (fs.rst || fs.fin_seen == 3) return config_.closed_timeout;
-    return config_.tcp_idle_timeout;
-  }
-  return config_.udp_idle_timeout;
-}
-
-void Engine::expire(Timestamp now) {
-  // The recency list is ordered by last packet; its head is the first to time out.
-  while (Table::Entry* e = table_.oldest()) {
-    if (now - e->last_seen <= timeout_of(*e)) break;
-    end_flow(*e);
+Duration Engine::timeout_of(std::size_t list) const {
+  switch (list) {
+    case kClosed: return config_.closed_timeout;
+    case kOther: return config_.udp_idle_timeout;
+    default: return config_.tcp_idle_timeout;
   }
 }
 
 void Engine::finish() {
-  while (Table::Entry* e = table_.oldest()) end_flow(*e);
+  while (Table::Entry* e = table_.oldest()) {
+    order_ = EventOrder{EventOrder::kEndOfInput, 2, 0, e->order};
+    end_flow(*e);
+  }
   alerted_hosts_.clear();
 }
 

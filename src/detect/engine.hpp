@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <set>
 
@@ -42,6 +43,49 @@ struct OrientedFlow {
   Timestamp start{}, end{};
 };
 
+// Input position of a packet: its index in the whole input and the pipeline clock (the latest packet
+// time seen so far, never going back). The single pipeline numbers packets itself; in the parallel
+// pipeline the reader numbers them so every worker agrees.
+struct PacketMeta {
+  std::uint64_t index = 0;
+  Timestamp now{};
+};
+
+// Numbers packets, keeps the clock, and says when timeouts are due: once per second of packet time,
+// before the first packet of that second. Shared by Engine::process(pkt) and the parallel reader so
+// both run timeouts at the same input positions.
+class PacketClock {
+ public:
+  // Fills `meta` for the next packet; true when Engine::tick(meta) is due before it.
+  bool advance(Timestamp ts, PacketMeta& meta) {
+    if (ts > now_) now_ = ts;
+    meta.index = next_++;
+    meta.now = now_;
+    std::int64_t sec = now_.seconds();
+    if (sec == tick_sec_) return false;
+    tick_sec_ = sec;
+    return true;
+  }
+
+ private:
+  Timestamp now_{std::numeric_limits<std::int64_t>::min()};
+  std::uint64_t next_ = 0;
+  std::int64_t tick_sec_ = std::numeric_limits<std::int64_t>::min();
+};
+
+// Where an event stands in the canonical order of a run, whatever the number of workers: events of
+// timeouts due before packet `index` (phase 0, by list then by the flow's last touch), events raised
+// while processing packet `index` (phase 1, in emission order), end of input (phase 2, by last touch).
+// The parallel pipeline merges the workers' events by this key; the result is the single-pipeline order.
+struct EventOrder {
+  static constexpr std::uint64_t kEndOfInput = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t index = 0;
+  std::uint8_t phase = 0;
+  std::uint8_t list = 0;
+  std::uint64_t order = 0;
+  friend auto operator<=>(const EventOrder&, const EventOrder&) = default;
+};
+
 class EventSink {
  public:
   virtual ~EventSink() = default;
@@ -60,8 +104,10 @@ struct EngineStats {
   std::uint64_t dns_messages = 0;
   std::uint64_t dns_pool_lookups = 0;
   std::uint64_t flows_evicted = 0;
-  std::uint64_t dns_answers_cached = 0;  // (name, address) pairs written to the passive-DNS cache
-  std::uint64_t endpoint_signals = 0;    // flows given a destination signal (pool address, intel, history)
+  std::uint64_t dns_answers_cached = 0;    // (name, address) pairs written to the passive-DNS cache
+  std::uint64_t endpoint_signals = 0;      // flows given a destination signal (pool address, intel, history)
+  std::uint64_t mining_flows_evicted = 0;  // only when nothing else was left to evict
+  std::uint64_t dns_observed = 0;          // DNS packets of other workers' flows seen for the caches
 };
 
 class Engine {
@@ -71,13 +117,27 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // The single pipeline: numbers the packet, runs timeouts when due, processes it.
   void process(const decode::PacketView& pkt);
+  // A worker of the parallel pipeline: the reader numbered the packet and sends ticks itself.
+  void process(const decode::PacketView& pkt, const PacketMeta& meta);
+  // Timeouts at meta.now, due before packet meta.index.
+  void tick(const PacketMeta& meta);
+  // A packet of a flow another worker owns, shared because it feeds knowledge every worker needs
+  // (DNS answers for the passive-DNS cache). Changes no flow, counts nothing, raises nothing.
+  void observe(const decode::PacketView& pkt, const PacketMeta& meta);
+  // Which packets the parallel reader shares with every worker through observe() (DNS, port 53).
+  [[nodiscard]] static bool is_shared_knowledge(const decode::PacketView& pkt);
   // End of input: every open flow ends now, oldest first.
   void finish();
 
+  // The position of the event being delivered to the sink (valid inside EventSink callbacks).
+  [[nodiscard]] const EventOrder& event_order() const { return order_; }
   [[nodiscard]] const EngineStats& stats() const { return stats_; }
   [[nodiscard]] const intel::PassiveDns& passive_dns() const { return pdns_; }
   [[nodiscard]] std::uint32_t open_flows() const { return table_.size(); }
+  // Bytes of the flow table (all per-flow state except what undecided/mining TCP flows allocate).
+  [[nodiscard]] std::size_t table_bytes() const { return table_.memory_bytes(); }
 
  private:
   struct TcpState;
@@ -85,7 +145,6 @@ class Engine {
     Timestamp first_seen{};
     std::array<std::uint64_t, 2> pkts{};
     std::array<std::uint64_t, 2> bytes{};
-    std::uint64_t serial = 0;
     std::array<std::uint32_t, 2> isn{};
     std::uint8_t syn_seen = 0;  // bit per direction
     std::uint8_t fin_seen = 0;  // bit per direction
@@ -97,12 +156,15 @@ class Engine {
     bool endpoint_checked = false;  // destination signals looked up (once, after the first payload)
     std::unique_ptr<TcpState> tcp;  // only while a TCP flow is being inspected or is mining
   };
-  using Table = flow::FlowTable<FlowState>;
+  // Recency lists, one per timeout class. Eviction under the cap takes closed flows first, then the
+  // oldest undecided/rejected/UDP flow, and confirmed mining flows only when nothing else is left.
+  enum FlowList : std::uint8_t { kClosed = 0, kTcpOpen = 1, kOther = 2, kMiningOpen = 3, kListCount = 4 };
+  using Table = flow::FlowTable<FlowState, kListCount>;
 
   void handle_tcp(Table::Entry& e, const decode::PacketView& pkt, Direction dir);
-  void handle_dns(const Table::Entry& e, const decode::PacketView& pkt);
-  void handle_dns_message(const Table::Entry& e, const protocols::dns::DnsMessage& msg, const decode::PacketView& pkt);
-  void handle_tcp_dns(const Table::Entry& e, const decode::PacketView& pkt);
+  void handle_dns(const Table::Entry* e, const decode::PacketView& pkt);
+  void handle_dns_message(const Table::Entry* e, const protocols::dns::DnsMessage& msg, const decode::PacketView& pkt);
+  void handle_tcp_dns(const Table::Entry* e, const decode::PacketView& pkt);
   // Destination signals for a TCP flow: an address a pool name resolved to, an intel-listed address
   // or endpoint, a pool this host already mined on. Demoted when the address is shared with names
   // that are not pools or the ClientHello names another site.
@@ -112,8 +174,11 @@ class Engine {
   void add_flow_signal(Table::Entry& e, Signal signal, double weight, std::string detail, Timestamp ts);
   void on_mining(Table::Entry& e, Timestamp ts);
   void end_flow(Table::Entry& e);
-  void expire(Timestamp now);
-  [[nodiscard]] Duration timeout_of(const Table::Entry& e) const;
+  void evict_one();
+  [[nodiscard]] Duration timeout_of(std::size_t list) const;
+  [[nodiscard]] static FlowList list_of(const Table::Entry& e);
+  void emit_alert(const OrientedFlow& of, const MiningSession& s, Timestamp ts);
+  void emit_session(const OrientedFlow& of, const MiningSession& s);
   OrientedFlow orient(const Table::Entry& e, const MiningSession& s) const;
   static std::uint64_t flow_id_of(const Table::Entry& e);
 
@@ -123,8 +188,8 @@ class Engine {
   InspectContext ctx_;
   Table table_;
   EngineStats stats_;
-  Timestamp now_{};
-  std::uint64_t next_serial_ = 0;
+  PacketClock clock_;
+  EventOrder order_;
   std::set<IpAddress> alerted_hosts_;
   intel::PassiveDns pdns_;
   std::set<std::pair<IpAddress, IpAddress>> known_miner_pools_;  // (miner, pool address) seen mining

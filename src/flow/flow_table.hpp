@@ -1,7 +1,13 @@
 #pragma once
-// Open-addressing flow table keyed by the canonical 5-tuple, with an intrusive recency list for
+// Open-addressing flow table keyed by the canonical 5-tuple, with intrusive recency lists for
 // timeouts driven by packet time and eviction under a hard cap on concurrent flows.
 // `Payload` is the per-flow state the owner keeps (counters, inspection state).
+//
+// Flows live on one of `kLists` recency lists (the owner's classes, e.g. "closed", "idle TCP",
+// "UDP", "mining"), each ordered by last touch. Every insert/touch carries an `order` stamp that
+// grows with input position (the owner passes the global packet index; by default the table counts
+// itself), so lists can be merged oldest-first and every list's timed-out flows form a prefix.
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -12,18 +18,22 @@
 
 namespace minewatch::flow {
 
-template <typename Payload>
+template <typename Payload, std::size_t kLists = 1>
 class FlowTable {
  public:
   static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::uint64_t kAutoOrder = std::numeric_limits<std::uint64_t>::max();
 
   struct Entry {
     FlowKey key;
+    std::uint8_t list = 0;
+    bool live = false;
     std::uint64_t hash = 0;
-    Timestamp last_seen{};
+    Timestamp last_seen{};       // latest packet time of this flow
+    Timestamp touched{};         // the owner's clock at the last touch (for timeouts)
+    std::uint64_t order = 0;     // position of the last touch in the input
     std::uint32_t prev = kNone;  // recency list: older neighbour
     std::uint32_t next = kNone;  // newer neighbour
-    bool live = false;
     Payload payload{};
   };
 
@@ -33,11 +43,23 @@ class FlowTable {
     index_.assign(cap, kNone);
     mask_ = cap - 1;
     entries_.reserve(std::min<std::uint32_t>(max_flows_, 1u << 16));
+    oldest_.fill(kNone);
+    newest_.fill(kNone);
   }
 
   [[nodiscard]] std::uint32_t size() const { return live_; }
   [[nodiscard]] std::uint32_t capacity() const { return max_flows_; }
   [[nodiscard]] bool full() const { return live_ >= max_flows_; }
+  // Bytes held by the table itself (entries ever allocated, index, free list); payload heap extra.
+  [[nodiscard]] std::size_t memory_bytes() const {
+    return entries_.capacity() * sizeof(Entry) + index_.capacity() * sizeof(std::uint32_t) +
+           free_.capacity() * sizeof(std::uint32_t);
+  }
+
+  // The index slot a hash starts probing at: prefetch it before a batch of lookups.
+  [[nodiscard]] const std::uint32_t* home_slot(std::uint64_t hash) const {
+    return &index_[static_cast<std::uint32_t>(hash) & mask_];
+  }
 
   // Finds the flow; nullptr when absent.
   Entry* find(const FlowKey& key, std::uint64_t hash) {
@@ -50,7 +72,8 @@ class FlowTable {
   }
 
   // Inserts a new flow; the caller must have checked that it is absent and that the table is not full.
-  Entry& insert(const FlowKey& key, std::uint64_t hash, Timestamp now) {
+  Entry& insert(const FlowKey& key, std::uint64_t hash, Timestamp now, std::uint64_t order = kAutoOrder,
+                std::uint8_t list = 0) {
     std::uint32_t e;
     if (!free_.empty()) {
       e = free_.back();
@@ -63,6 +86,9 @@ class FlowTable {
     en.key = key;
     en.hash = hash;
     en.last_seen = now;
+    en.touched = now;
+    en.order = order == kAutoOrder ? next_order_++ : order;
+    en.list = list;
     en.live = true;
     en.payload = Payload{};
     std::uint32_t i = static_cast<std::uint32_t>(hash) & mask_;
@@ -73,17 +99,38 @@ class FlowTable {
     return en;
   }
 
-  // Marks the flow as just seen: moves it to the young end of the recency list.
-  void touch(Entry& en, Timestamp now) {
+  // Marks the flow as just seen: moves it to the young end of its recency list. `now` is the
+  // packet's time, `clock` the owner's monotonic clock (defaults to the packet time).
+  void touch(Entry& en, Timestamp now, std::uint64_t order = kAutoOrder, Timestamp clock = Timestamp{-1}) {
     if (now > en.last_seen) en.last_seen = now;
+    en.touched = clock.ns < 0 ? en.last_seen : clock;
+    en.order = order == kAutoOrder ? next_order_++ : order;
     std::uint32_t e = index_of(en);
-    if (newest_ == e) return;
+    if (newest_[en.list] == e) return;
     unlink(e);
     link_newest(e);
   }
 
-  // The least recently seen flow, or nullptr.
-  Entry* oldest() { return oldest_ == kNone ? nullptr : &entries_[oldest_]; }
+  // Moves the flow to the young end of another list (its class changed).
+  void move_to(Entry& en, std::uint8_t list) {
+    if (en.list == list) return;
+    std::uint32_t e = index_of(en);
+    unlink(e);
+    en.list = list;
+    link_newest(e);
+  }
+
+  // The least recently touched flow of one list, or nullptr.
+  Entry* oldest_in(std::size_t list) { return oldest_[list] == kNone ? nullptr : &entries_[oldest_[list]]; }
+  // The least recently touched flow of all lists, or nullptr.
+  Entry* oldest() {
+    Entry* best = nullptr;
+    for (std::size_t l = 0; l < kLists; ++l) {
+      Entry* h = oldest_in(l);
+      if (h && (!best || h->order < best->order)) best = h;
+    }
+    return best;
+  }
   Entry* newer(const Entry& en) { return en.next == kNone ? nullptr : &entries_[en.next]; }
 
   // Removes a flow; its payload is reset (destructors run now).
@@ -111,10 +158,20 @@ class FlowTable {
     --live_;
   }
 
-  // Visits live flows in insertion-independent, deterministic order: oldest first.
+  // Visits live flows oldest first (by last touch, across lists): deterministic for a given input.
   template <typename F>
   void for_each_oldest_first(F&& f) {
-    for (std::uint32_t e = oldest_; e != kNone; e = entries_[e].next) f(entries_[e]);
+    std::array<std::uint32_t, kLists> cur = oldest_;
+    for (;;) {
+      std::size_t pick = kLists;
+      for (std::size_t l = 0; l < kLists; ++l) {
+        if (cur[l] != kNone && (pick == kLists || entries_[cur[l]].order < entries_[cur[pick]].order)) pick = l;
+      }
+      if (pick == kLists) return;
+      Entry& en = entries_[cur[pick]];
+      cur[pick] = en.next;
+      f(en);
+    }
   }
 
  private:
@@ -124,22 +181,22 @@ class FlowTable {
     if (en.prev != kNone)
       entries_[en.prev].next = en.next;
     else
-      oldest_ = en.next;
+      oldest_[en.list] = en.next;
     if (en.next != kNone)
       entries_[en.next].prev = en.prev;
     else
-      newest_ = en.prev;
+      newest_[en.list] = en.prev;
     en.prev = en.next = kNone;
   }
   void link_newest(std::uint32_t e) {
     Entry& en = entries_[e];
-    en.prev = newest_;
+    en.prev = newest_[en.list];
     en.next = kNone;
-    if (newest_ != kNone)
-      entries_[newest_].next = e;
+    if (newest_[en.list] != kNone)
+      entries_[newest_[en.list]].next = e;
     else
-      oldest_ = e;
-    newest_ = e;
+      oldest_[en.list] = e;
+    newest_[en.list] = e;
   }
 
   std::vector<Entry> entries_;
@@ -148,8 +205,9 @@ class FlowTable {
   std::uint32_t mask_ = 0;
   std::uint32_t max_flows_;
   std::uint32_t live_ = 0;
-  std::uint32_t oldest_ = kNone;
-  std::uint32_t newest_ = kNone;
+  std::uint64_t next_order_ = 0;
+  std::array<std::uint32_t, kLists> oldest_{};
+  std::array<std::uint32_t, kLists> newest_{};
 };
 
 }  // namespace minewatch::flow
