@@ -14,6 +14,7 @@
 #include "decode/decoder.hpp"
 #include "events/eve_writer.hpp"
 #include "store/store_sink.hpp"
+#include "pipeline/parallel_analyzer.hpp"
 
 namespace minewatch::app {
 
@@ -74,16 +75,23 @@ int run_analyze(const AnalyzeOptions& opt) {
         break;
       }
     }
-    detect::Engine engine(opt.engine, sink, anomalies);
     progress.start(path, (*source)->size_bytes());
-    decode::PacketView pkt;
-    while (std::size_t n = (*source)->read_batch(batch)) {
-      for (std::size_t i = 0; i < n; ++i) {
-        if (decode::decode_frame(batch[i], pkt, anomalies) == decode::DecodeStatus::Ok) engine.process(pkt);
+    if (opt.threads > 1) {
+      pipeline::ParallelAnalyzer parallel(opt.engine, opt.threads, sink, anomalies);
+      parallel.run(**source, [&](std::uint64_t packets) { progress.update((*source)->position_bytes(), packets); });
+      total_packets += parallel.stats().packets;
+    } else {
+      detect::Engine engine(opt.engine, sink, anomalies);
+      decode::PacketView pkt;
+      while (std::size_t n = (*source)->read_batch(batch)) {
+        for (std::size_t i = 0; i < n; ++i) {
+          if (decode::decode_frame(batch[i], pkt, anomalies) == decode::DecodeStatus::Ok) engine.process(pkt);
+        }
+        progress.update((*source)->position_bytes(), engine.stats().packets);
       }
-      progress.update((*source)->position_bytes(), engine.stats().packets);
+      engine.finish();
+      total_packets += engine.stats().packets;
     }
-    engine.finish();
     progress.done();
     if (db_sink) {
       if (auto r = db_sink->end_capture(); !r) {
@@ -93,7 +101,6 @@ int run_analyze(const AnalyzeOptions& opt) {
         break;
       }
     }
-    total_packets += engine.stats().packets;
     for (const auto& w : (*source)->warnings()) fmt::print(stderr, "minewatch: warning: {}\n", w);
   }
   if (eve) eve->write_host_summaries();

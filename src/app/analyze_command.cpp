@@ -73,6 +73,11 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
                  "docs/configuration.md");
 
   commands.add(an, [args, threshold_opt] {
+  an->add_option("--threads", o.threads,
+                 "Worker threads (1 = single pipeline; N > 1: a reader and N workers, same output)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64}));
+
+  commands.add(an, [args] {
     auto& opts = args->options;
     std::vector<std::string> intel_paths = args->intel_paths;
     if (!args->config_path.empty()) {

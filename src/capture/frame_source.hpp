@@ -24,6 +24,9 @@ class FrameSource {
   // For progress display: input size and how far the reader has got, in bytes (0 when unknown).
   [[nodiscard]] virtual std::uint64_t size_bytes() const = 0;
   [[nodiscard]] virtual std::uint64_t position_bytes() const = 0;
+  // True when frames stay valid as long as the source (an mmap'd file), not only until the next
+  // read_batch(): the parallel pipeline can then hand them to workers without copying.
+  [[nodiscard]] virtual bool frames_outlive_batch() const { return false; }
 };
 
 // Opens a capture file, choosing the reader by magic number: classic pcap (µs or ns, either byte

@@ -45,6 +45,7 @@ class PcapFileReader final : public FrameSource {
   [[nodiscard]] const std::vector<std::string>& warnings() const override { return warnings_; }
   [[nodiscard]] std::uint64_t size_bytes() const override { return bytes_.size(); }
   [[nodiscard]] std::uint64_t position_bytes() const override { return pos_; }
+  [[nodiscard]] bool frames_outlive_batch() const override { return true; }
 
   [[nodiscard]] std::uint32_t link_type() const { return link_type_; }
   [[nodiscard]] std::uint32_t snaplen() const { return snaplen_; }

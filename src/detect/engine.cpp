@@ -48,6 +48,11 @@ void Engine::process(const PacketView& pkt) {
   process(pkt, meta);
 }
 
+void Engine::idle(Timestamp now) {
+  PacketMeta meta;
+  if (clock_.advance_idle(now, meta)) tick(meta);
+}
+
 void Engine::tick(const PacketMeta& meta) {
   // Every list is ordered by last touch on the pipeline clock, so its timed-out flows are a prefix:
   // the same flows end here whichever worker holds them.

@@ -66,6 +66,16 @@ class PacketClock {
     tick_sec_ = sec;
     return true;
   }
+  // Live capture with no packets: time still passes (the caller's wall clock). Uses no packet index.
+  bool advance_idle(Timestamp now, PacketMeta& meta) {
+    if (now > now_) now_ = now;
+    meta.index = next_;
+    meta.now = now_;
+    std::int64_t sec = now_.seconds();
+    if (sec == tick_sec_) return false;
+    tick_sec_ = sec;
+    return true;
+  }
 
  private:
   Timestamp now_{std::numeric_limits<std::int64_t>::min()};
@@ -128,6 +138,8 @@ class Engine {
   void observe(const decode::PacketView& pkt, const PacketMeta& meta);
   // Which packets the parallel reader shares with every worker through observe() (DNS, port 53).
   [[nodiscard]] static bool is_shared_knowledge(const decode::PacketView& pkt);
+  // Live capture: no packet came, but time passed (wall clock); runs timeouts when due.
+  void idle(Timestamp now);
   // End of input: every open flow ends now, oldest first.
   void finish();
 

@@ -1,0 +1,265 @@
+#include "pipeline/parallel_analyzer.hpp"
+
+#include <array>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+
+#include "decode/decoder.hpp"
+#include "pipeline/spsc_ring.hpp"
+
+namespace minewatch::pipeline {
+
+using detect::EventOrder;
+using detect::MiningSession;
+using detect::OrientedFlow;
+using detect::PacketMeta;
+
+std::uint64_t dispatch_hash(const decode::PacketView& pkt) {
+  // XOR of the two endpoints is the same both ways; then a multiply-mix so workers share evenly.
+  std::uint64_t s[2], d[2];
+  std::memcpy(s, pkt.src.bytes.data(), 16);
+  std::memcpy(d, pkt.dst.bytes.data(), 16);
+  std::uint64_t h = (s[0] ^ d[0]) * 0x9E3779B97F4A7C15ull;
+  h ^= (s[1] ^ d[1]) + 0xBF58476D1CE4E5B9ull + (h << 6) + (h >> 2);
+  h ^= static_cast<std::uint64_t>(pkt.sport ^ pkt.dport) << 8 | pkt.proto;
+  h *= 0x94D049BB133111EBull;
+  return h ^ (h >> 31);
+}
+
+namespace {
+
+struct WorkItem {
+  enum class Kind : std::uint8_t { Packet, Observe, Tick, End };
+  Kind kind = Kind::Packet;
+  PacketMeta meta;
+  decode::PacketView pkt;
+};
+
+struct RecordedEvent {
+  EventOrder order;
+  bool is_alert = false;
+  OrientedFlow flow;
+  MiningSession session;
+  Timestamp ts{};
+};
+
+// A worker's output: events in its own (non-decreasing) EventOrder, and how far it has got: every
+// event it will still produce orders at or after `progress`.
+struct Outbox {
+  std::mutex mu;
+  std::deque<RecordedEvent> events;
+  EventOrder progress{};
+};
+
+class RecordingSink final : public detect::EventSink {
+ public:
+  explicit RecordingSink(Outbox& out) : out_(out) {}
+  void attach(const detect::Engine& engine) { engine_ = &engine; }
+  void on_alert(const OrientedFlow& f, const MiningSession& s, Timestamp ts) override { record(true, f, s, ts); }
+  void on_session(const OrientedFlow& f, const MiningSession& s) override { record(false, f, s, Timestamp{}); }
+
+ private:
+  void record(bool alert, const OrientedFlow& f, const MiningSession& s, Timestamp ts) {
+    std::lock_guard lock(out_.mu);
+    out_.events.push_back(RecordedEvent{engine_->event_order(), alert, f, s, ts});
+  }
+  Outbox& out_;
+  const detect::Engine* engine_ = nullptr;
+};
+
+struct Worker {
+  static constexpr std::size_t kRing = 1 << 12;
+  Worker(const detect::EngineConfig& config) : ring(kRing), sink(outbox), engine(config, sink, anomalies) {
+    sink.attach(engine);
+  }
+  void run() {
+    bool done = false;
+    while (!done) {
+      auto items = ring.wait_readable(256);
+      EventOrder reached{};
+      for (WorkItem& it : items) {
+        switch (it.kind) {
+          case WorkItem::Kind::Packet:
+            engine.process(it.pkt, it.meta);
+            reached = EventOrder{it.meta.index + 1, 0, 0, 0};
+            break;
+          case WorkItem::Kind::Observe:
+            engine.observe(it.pkt, it.meta);
+            reached = EventOrder{it.meta.index + 1, 0, 0, 0};
+            break;
+          case WorkItem::Kind::Tick:
+            engine.tick(it.meta);
+            reached = EventOrder{it.meta.index, 1, 0, 0};
+            break;
+          case WorkItem::Kind::End:
+            engine.finish();
+            reached = EventOrder{EventOrder::kEndOfInput, 3, 0, 0};
+            done = true;
+            break;
+        }
+      }
+      {
+        std::lock_guard lock(outbox.mu);
+        outbox.progress = reached;
+      }
+      ring.release(items.size());
+    }
+  }
+
+  SpscRing<WorkItem> ring;
+  Outbox outbox;
+  AnomalyCounters anomalies;
+  RecordingSink sink;
+  detect::Engine engine;
+};
+
+// Merges the workers' outboxes into the single-pipeline order and keeps the first alert per host.
+class Merger {
+ public:
+  Merger(std::vector<std::unique_ptr<Worker>>& workers, detect::EventSink& sink) : workers_(workers), sink_(sink) {}
+
+  // Delivers every event no worker can still precede.
+  void drain() {
+    for (;;) {
+      std::optional<RecordedEvent> next;
+      std::size_t from = 0;
+      EventOrder floor{EventOrder::kEndOfInput, 255, 255, ~0ull};
+      const EventOrder* best = nullptr;
+      std::vector<std::unique_lock<std::mutex>> locks;
+      locks.reserve(workers_.size());
+      for (std::size_t w = 0; w < workers_.size(); ++w) {
+        Outbox& o = workers_[w]->outbox;
+        locks.emplace_back(o.mu);
+        if (!o.events.empty()) {
+          if (!best || o.events.front().order < *best) {
+            best = &o.events.front().order;
+            from = w;
+          }
+        } else if (o.progress < floor) {
+          floor = o.progress;
+        }
+      }
+      if (!best || !(*best < floor)) return;
+      next.emplace(std::move(workers_[from]->outbox.events.front()));
+      workers_[from]->outbox.events.pop_front();
+      locks.clear();
+      deliver(*next);
+    }
+  }
+
+ private:
+  void deliver(const RecordedEvent& e) {
+    if (e.is_alert) {
+      if (!alerted_.insert(e.flow.miner).second) return;
+      sink_.on_alert(e.flow, e.session, e.ts);
+    } else {
+      sink_.on_session(e.flow, e.session);
+    }
+  }
+  std::vector<std::unique_ptr<Worker>>& workers_;
+  detect::EventSink& sink_;
+  std::set<IpAddress> alerted_;
+};
+
+void add_stats(detect::EngineStats& to, const detect::EngineStats& s) {
+  to.packets += s.packets;
+  to.bytes += s.bytes;
+  to.flows += s.flows;
+  to.tcp_flows_inspected += s.tcp_flows_inspected;
+  to.mining_flows += s.mining_flows;
+  to.dns_messages += s.dns_messages;
+  to.dns_pool_lookups += s.dns_pool_lookups;
+  to.flows_evicted += s.flows_evicted;
+  to.mining_flows_evicted += s.mining_flows_evicted;
+  to.dns_observed += s.dns_observed;
+}
+
+}  // namespace
+
+ParallelAnalyzer::ParallelAnalyzer(detect::EngineConfig config, std::size_t workers, detect::EventSink& sink,
+                                   AnomalyCounters& anomalies)
+    : config_(config), workers_(workers < 1 ? 1 : workers), sink_(sink), anomalies_(anomalies) {
+  // The hard cap is for the whole process: each worker gets its share.
+  config_.max_flows = std::max<std::uint32_t>(1024, config_.max_flows / static_cast<std::uint32_t>(workers_));
+}
+
+ParallelAnalyzer::~ParallelAnalyzer() = default;
+
+void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<void(std::uint64_t)>& progress) {
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (std::size_t w = 0; w < workers_; ++w) workers.push_back(std::make_unique<Worker>(config_));
+  std::vector<std::thread> threads;
+  for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
+  Merger merger(workers, sink_);
+
+  const auto n = static_cast<std::uint64_t>(workers_);
+  const bool stable = source.frames_outlive_batch();
+  detect::PacketClock clock;
+  std::array<capture::Frame, 256> batch;
+  std::uint64_t packets = 0;
+  auto push = [&](std::size_t w, WorkItem::Kind kind, const PacketMeta& meta, const decode::PacketView* pkt) {
+    WorkItem& it = workers[w]->ring.claim();
+    it.kind = kind;
+    it.meta = meta;
+    if (pkt) it.pkt = *pkt;
+  };
+  auto publish_all = [&] {
+    for (auto& w : workers) w->ring.publish();
+  };
+  while (std::size_t got = source.read_batch(batch)) {
+    for (std::size_t i = 0; i < got; ++i) {
+      decode::PacketView pkt;
+      if (decode::decode_frame(batch[i], pkt, anomalies_) != decode::DecodeStatus::Ok) continue;
+      PacketMeta meta;
+      if (clock.advance(pkt.ts, meta)) {
+        for (std::size_t w = 0; w < workers_; ++w) push(w, WorkItem::Kind::Tick, meta, nullptr);
+      }
+      auto owner = static_cast<std::size_t>(dispatch_hash(pkt) % n);
+      if (detect::Engine::is_shared_knowledge(pkt)) {
+        for (std::size_t w = 0; w < workers_; ++w)
+          push(w, w == owner ? WorkItem::Kind::Packet : WorkItem::Kind::Observe, meta, &pkt);
+      } else {
+        push(owner, WorkItem::Kind::Packet, meta, &pkt);
+      }
+      ++packets;
+    }
+    publish_all();
+    if (!stable) {
+      // Frames die with the next read: wait until every worker has consumed them.
+      for (auto& w : workers) {
+        WorkItem& it = w->ring.claim();
+        it.kind = WorkItem::Kind::Observe;
+        it.pkt = decode::PacketView{};
+        it.meta = PacketMeta{packets == 0 ? 0 : packets - 1, {}};
+      }
+      publish_all();
+      for (auto& w : workers) {
+        for (;;) {
+          {
+            std::lock_guard lock(w->outbox.mu);
+            if (w->outbox.progress.index >= packets) break;
+          }
+          std::this_thread::yield();
+        }
+      }
+    }
+    merger.drain();
+    if (progress) progress(packets);
+  }
+  for (std::size_t w = 0; w < workers_; ++w) push(w, WorkItem::Kind::End, PacketMeta{}, nullptr);
+  publish_all();
+  for (auto& t : threads) t.join();
+  merger.drain();
+
+  stats_ = {};
+  for (auto& w : workers) {
+    add_stats(stats_, w->engine.stats());
+    anomalies_.merge(w->anomalies);
+  }
+}
+
+}  // namespace minewatch::pipeline
