@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "app/progress.hpp"
 #include "app/summary.hpp"
@@ -25,6 +27,33 @@ struct FileCloser {
     if (f && f != stdout) std::fclose(f);
   }
 };
+
+// Sums the counters of successive captures; peaks are the largest of any capture.
+void add_run(detect::EngineStats& to, const detect::EngineStats& s) {
+  to.packets += s.packets;
+  to.bytes += s.bytes;
+  to.flows += s.flows;
+  to.tcp_flows_inspected += s.tcp_flows_inspected;
+  to.mining_flows += s.mining_flows;
+  to.dns_messages += s.dns_messages;
+  to.dns_pool_lookups += s.dns_pool_lookups;
+  to.flows_evicted += s.flows_evicted;
+  to.mining_flows_evicted += s.mining_flows_evicted;
+  to.peak_open_flows = std::max(to.peak_open_flows, s.peak_open_flows);
+  to.peak_open_inspections = std::max(to.peak_open_inspections, s.peak_open_inspections);
+}
+
+bool write_stats(const std::string& path, const detect::EngineStats& s, std::size_t threads) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) return false;
+  fmt::print(f,
+             "{{\"threads\":{},\"packets\":{},\"bytes\":{},\"flows\":{},\"peak_open_flows\":{},"
+             "\"tcp_flows_inspected\":{},\"peak_open_inspections\":{},\"mining_flows\":{},\"dns_messages\":{},"
+             "\"flows_evicted\":{},\"mining_flows_evicted\":{}}}\n",
+             threads, s.packets, s.bytes, s.flows, s.peak_open_flows, s.tcp_flows_inspected, s.peak_open_inspections,
+             s.mining_flows, s.dns_messages, s.flows_evicted, s.mining_flows_evicted);
+  return std::fclose(f) == 0;
+}
 
 }  // namespace
 
@@ -60,6 +89,7 @@ int run_analyze(const AnalyzeOptions& opt) {
 
   int status = 0;
   std::uint64_t total_packets = 0;
+  detect::EngineStats totals;
   std::array<capture::Frame, 256> batch;
   for (const auto& path : opt.captures) {
     auto source = capture::open_capture(path, anomalies);
@@ -80,17 +110,26 @@ int run_analyze(const AnalyzeOptions& opt) {
       pipeline::ParallelAnalyzer parallel(opt.engine, opt.threads, sink, anomalies);
       parallel.run(**source, [&](std::uint64_t packets) { progress.update((*source)->position_bytes(), packets); });
       total_packets += parallel.stats().packets;
+      add_run(totals, parallel.stats());
     } else {
       detect::Engine engine(opt.engine, sink, anomalies);
-      decode::PacketView pkt;
+      std::vector<decode::PacketView> pkts(batch.size());
       while (std::size_t n = (*source)->read_batch(batch)) {
+        std::size_t m = 0;
         for (std::size_t i = 0; i < n; ++i) {
-          if (decode::decode_frame(batch[i], pkt, anomalies) == decode::DecodeStatus::Ok) engine.process(pkt);
+          if (decode::decode_frame(batch[i], pkts[m], anomalies) == decode::DecodeStatus::Ok) ++m;
+        }
+        // Decode the batch first, then look flows up a few packets behind the prefetches.
+        for (std::size_t i = 0; i < m; ++i) {
+          if (i + 8 < m) engine.prefetch(pkts[i + 8], 0);
+          if (i + 4 < m) engine.prefetch(pkts[i + 4], 1);
+          engine.process(pkts[i]);
         }
         progress.update((*source)->position_bytes(), engine.stats().packets);
       }
       engine.finish();
       total_packets += engine.stats().packets;
+      add_run(totals, engine.stats());
     }
     progress.done();
     if (db_sink) {
@@ -109,6 +148,10 @@ int run_analyze(const AnalyzeOptions& opt) {
       fmt::print(stderr, "minewatch: error writing events to {}\n", opt.eve_path == "-" ? "stdout" : opt.eve_path);
       status = 2;
     }
+  }
+  if (!opt.stats_path.empty() && !write_stats(opt.stats_path, totals, opt.threads)) {
+    fmt::print(stderr, "minewatch: cannot write stats to {}: {}\n", opt.stats_path, std::strerror(errno));
+    status = 2;
   }
   if (opt.summary) {
     std::FILE* out = opt.eve_path == "-" ? stderr : stdout;

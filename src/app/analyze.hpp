@@ -15,6 +15,7 @@ struct AnalyzeOptions {
   bool summary = false;         // print the summary table
   bool progress = false;        // draw a progress bar on stderr
   bool show_anomalies = false;  // print anomaly counters after the summary
+  std::string stats_path;       // JSON run counters written at the end ("" = none)
   std::size_t threads = 1;      // worker threads; 1 = the single pipeline on the calling thread
   detect::EngineConfig engine;
   std::shared_ptr<const intel::PoolList> pools;  // keeps engine.pools alive

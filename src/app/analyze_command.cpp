@@ -72,12 +72,13 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
                  "Config file (TOML): [fusion] evidence weights and threshold, [passive_dns], [intel] paths; see "
                  "docs/configuration.md");
 
-  commands.add(an, [args, threshold_opt] {
+  an->add_option("--stats", o.stats_path,
+                 "Write run counters (packets, flows, peak concurrent flows, evictions) as JSON to PATH");
   an->add_option("--threads", o.threads,
                  "Worker threads (1 = single pipeline; N > 1: a reader and N workers, same output)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64}));
 
-  commands.add(an, [args] {
+  commands.add(an, [args, threshold_opt] {
     auto& opts = args->options;
     std::vector<std::string> intel_paths = args->intel_paths;
     if (!args->config_path.empty()) {

@@ -81,6 +81,7 @@ void Engine::process(const PacketView& pkt, const PacketMeta& meta) {
     e->touched = meta.now;
     e->payload.first_seen = pkt.ts;
     ++stats_.flows;
+    if (table_.size() > stats_.peak_open_flows) stats_.peak_open_flows = table_.size();
   } else {
     table_.touch(*e, pkt.ts, meta.index, meta.now);
   }
@@ -169,6 +170,8 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
   if (!fs.tcp) {
     fs.tcp = std::make_unique<TcpState>(ctx_);
     ++stats_.tcp_flows_inspected;
+    if (++stats_.open_inspections > stats_.peak_open_inspections)
+      stats_.peak_open_inspections = stats_.open_inspections;
     for (std::size_t k = 0; k < 2; ++k) {
       if (fs.syn_seen & (1u << k)) fs.tcp->streams[k].on_syn(fs.isn[k]);
     }
@@ -189,7 +192,10 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
   if (now_state == AppState::Rejected) {
     fs.app = AppState::Rejected;
     // A flow with outside signals keeps its (small) session for later ones, e.g. the flow model's.
-    if (!ts.inspector.session()) fs.tcp.reset();
+    if (!ts.inspector.session()) {
+      fs.tcp.reset();
+      --stats_.open_inspections;
+    }
     return;
   }
   if (now_state == AppState::Mining && fs.app != AppState::Mining) on_mining(e, pkt.ts);
@@ -212,7 +218,11 @@ void Engine::on_mining(Table::Entry& e, Timestamp ts) {
 void Engine::add_flow_signal(Table::Entry& e, Signal signal, double weight, std::string detail, Timestamp ts) {
   FlowState& fs = e.payload;
   if (!(weight > 0) || e.key.proto != decode::kProtoTcp) return;
-  if (!fs.tcp) fs.tcp = std::make_unique<TcpState>(ctx_);
+  if (!fs.tcp) {
+    fs.tcp = std::make_unique<TcpState>(ctx_);
+    if (++stats_.open_inspections > stats_.peak_open_inspections)
+      stats_.peak_open_inspections = stats_.open_inspections;
+  }
   fs.tcp->inspector.add_signal(signal, weight, std::move(detail), ts);
   if (fs.tcp->inspector.state() == AppState::Mining && fs.app != AppState::Mining) on_mining(e, ts);
 }
@@ -398,6 +408,7 @@ void Engine::end_flow(Table::Entry& e) {
       }
       emit_session(of, *s);
     }
+    --stats_.open_inspections;
   }
   table_.erase(e);
 }

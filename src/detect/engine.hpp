@@ -118,6 +118,9 @@ struct EngineStats {
   std::uint64_t endpoint_signals = 0;      // flows given a destination signal (pool address, intel, history)
   std::uint64_t mining_flows_evicted = 0;  // only when nothing else was left to evict
   std::uint64_t dns_observed = 0;          // DNS packets of other workers' flows seen for the caches
+  std::uint64_t peak_open_flows = 0;       // most flows open at once
+  std::uint64_t open_inspections = 0;      // TCP flows holding reassembly/inspection state now
+  std::uint64_t peak_open_inspections = 0;
 };
 
 class Engine {
@@ -131,6 +134,16 @@ class Engine {
   void process(const decode::PacketView& pkt);
   // A worker of the parallel pipeline: the reader numbered the packet and sends ticks itself.
   void process(const decode::PacketView& pkt, const PacketMeta& meta);
+  // Prefetch hint for a packet a few positions ahead in the batch: stage 0 (farther ahead) fetches the
+  // flow's index slot, stage 1 its table entry. The flow lookup is the per-packet cache miss.
+  void prefetch(const decode::PacketView& pkt, int stage) const {
+    Direction dir;
+    std::uint64_t h = FlowKey::make(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.proto, dir).hash();
+    if (stage == 0)
+      table_.prefetch_slot(h);
+    else
+      table_.prefetch_entry(h);
+  }
   // Timeouts at meta.now, due before packet meta.index.
   void tick(const PacketMeta& meta);
   // A packet of a flow another worker owns, shared because it feeds knowledge every worker needs

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -173,6 +174,75 @@ TEST(EngineFlood, EvictionTakesClosedFlowsBeforeOpenOnesAndMiningFlowsLast) {
   engine.finish();
   ASSERT_EQ(sink.sessions.size(), 1u);
   EXPECT_EQ(sink.sessions[0].second.submitted, 1u);
+}
+
+std::int64_t rss_anon_kib() {
+  std::ifstream in("/proc/self/status");
+  std::string key;
+  while (in >> key) {
+    if (key == "RssAnon:") {
+      std::int64_t v = 0;
+      in >> v;
+      return v;
+    }
+    std::getline(in, key);
+  }
+  return -1;
+}
+
+TEST(EngineMemory, SteadyStateCostsAtMost256PrivateBytesPerConcurrentFlow) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "sanitizer builds inflate every allocation";
+#endif
+  if (rss_anon_kib() < 0) GTEST_SKIP() << "no /proc/self/status RssAnon";
+  CountingSink sink;
+  AnomalyCounters anomalies;
+  EngineConfig cfg;
+  cfg.max_flows = 1u << 20;
+  const std::int64_t before = rss_anon_kib();  // the index sized for the cap counts against the flows
+  Engine engine(cfg, sink, anomalies);
+  std::int64_t t = 1'700'000'000'000'000'000;
+  static const std::string junk(200, '\x17');  // neither JSON nor HTTP nor TLS: rejected at once
+  for (std::uint32_t i = 0; i < cfg.max_flows; ++i) {
+    PacketView p;
+    p.ts = Timestamp{t += 100};
+    p.src = v4(0x0A000000 + i);
+    p.dst = v4(0xC6336400 + (i % 200));
+    p.sport = static_cast<std::uint16_t>(1024 + i % 60000);
+    p.dport = 443;
+    p.wire_len = 60;
+    switch (i % 10) {
+      case 0:
+      case 1:
+      case 2:  // UDP (QUIC-like): counters only
+        p.proto = decode::kProtoUdp;
+        p.payload = {reinterpret_cast<const std::uint8_t*>(junk.data()), 100};
+        engine.process(p);
+        break;
+      default:  // TCP: handshake, and every other flow some bytes the inspector rejects
+        p.proto = decode::kProtoTcp;
+        p.tcp_flags = tf::kSyn;
+        p.seq = 1000;
+        engine.process(p);
+        std::swap(p.src, p.dst);
+        std::swap(p.sport, p.dport);
+        p.tcp_flags = tf::kSyn | tf::kAck;
+        p.seq = 5000;
+        engine.process(p);
+        if (i % 2 == 0) {
+          p.tcp_flags = tf::kAck | tf::kPsh;
+          p.seq = 5001;
+          p.payload = {reinterpret_cast<const std::uint8_t*>(junk.data()), junk.size()};
+          engine.process(p);
+        }
+    }
+  }
+  ASSERT_EQ(engine.open_flows(), cfg.max_flows);
+  EXPECT_EQ(engine.stats().open_inspections, 0u);
+  const double per_flow = static_cast<double>(rss_anon_kib() - before) * 1024.0 / engine.open_flows();
+  RecordProperty("bytes_per_flow", static_cast<int>(per_flow));
+  std::printf("private memory per concurrent flow: %.0f bytes (%u flows)\n", per_flow, engine.open_flows());
+  EXPECT_LE(per_flow, 256.0);
 }
 
 }  // namespace

@@ -38,11 +38,16 @@ class FlowTable {
   };
 
   explicit FlowTable(std::uint32_t max_flows) : max_flows_(max_flows) {
+    // The index starts small and doubles at half load, up to twice the cap: a few thousand flows
+    // probe a few pages, not an array sized for a million.
     std::uint32_t cap = 16;
     while (cap < max_flows_ * 2u) cap <<= 1;
-    index_.assign(cap, kNone);
-    mask_ = cap - 1;
-    entries_.reserve(std::min<std::uint32_t>(max_flows_, 1u << 16));
+    max_index_ = cap;
+    index_.assign(std::min<std::uint32_t>(cap, kInitialIndex), kNone);
+    mask_ = static_cast<std::uint32_t>(index_.size()) - 1;
+    // Address space only: pages become resident when an entry is first used, and the vector never
+    // moves (no copy of every flow, no transient double footprint) below 4 M flows.
+    entries_.reserve(std::min<std::uint32_t>(max_flows_, 1u << 22));
     oldest_.fill(kNone);
     newest_.fill(kNone);
   }
@@ -50,15 +55,24 @@ class FlowTable {
   [[nodiscard]] std::uint32_t size() const { return live_; }
   [[nodiscard]] std::uint32_t capacity() const { return max_flows_; }
   [[nodiscard]] bool full() const { return live_ >= max_flows_; }
-  // Bytes held by the table itself (entries ever allocated, index, free list); payload heap extra.
+  // Bytes the table itself has touched (entries ever used, index, free list); payload heap extra.
   [[nodiscard]] std::size_t memory_bytes() const {
-    return entries_.capacity() * sizeof(Entry) + index_.capacity() * sizeof(std::uint32_t) +
+    return entries_.size() * sizeof(Entry) + index_.capacity() * sizeof(std::uint32_t) +
            free_.capacity() * sizeof(std::uint32_t);
   }
 
-  // The index slot a hash starts probing at: prefetch it before a batch of lookups.
-  [[nodiscard]] const std::uint32_t* home_slot(std::uint64_t hash) const {
-    return &index_[static_cast<std::uint32_t>(hash) & mask_];
+  // Software pipelining over a batch of lookups: fetch a hash's home slot early, then (once the slot
+  // is in cache) the entry it names. Only hints: correct whatever happens in between.
+  void prefetch_slot(std::uint64_t hash) const {
+    __builtin_prefetch(&index_[static_cast<std::uint32_t>(hash) & mask_]);
+  }
+  void prefetch_entry(std::uint64_t hash) const {
+    std::uint32_t e = index_[static_cast<std::uint32_t>(hash) & mask_];
+    if (e == kNone) return;
+    const char* p = reinterpret_cast<const char*>(&entries_[e]);
+    __builtin_prefetch(p, 1);
+    __builtin_prefetch(p + 64, 1);
+    __builtin_prefetch(p + 128, 1);
   }
 
   // Finds the flow; nullptr when absent.
@@ -74,6 +88,7 @@ class FlowTable {
   // Inserts a new flow; the caller must have checked that it is absent and that the table is not full.
   Entry& insert(const FlowKey& key, std::uint64_t hash, Timestamp now, std::uint64_t order = kAutoOrder,
                 std::uint8_t list = 0) {
+    if ((live_ + 1) * 2 > index_.size() && index_.size() < max_index_) grow_index();
     std::uint32_t e;
     if (!free_.empty()) {
       e = free_.back();
@@ -175,6 +190,17 @@ class FlowTable {
   }
 
  private:
+  static constexpr std::uint32_t kInitialIndex = 1u << 12;
+  void grow_index() {
+    index_.assign(index_.size() * 2, kNone);
+    mask_ = static_cast<std::uint32_t>(index_.size()) - 1;
+    for (std::uint32_t e = 0; e < entries_.size(); ++e) {
+      if (!entries_[e].live) continue;
+      std::uint32_t i = static_cast<std::uint32_t>(entries_[e].hash) & mask_;
+      while (index_[i] != kNone) i = (i + 1) & mask_;
+      index_[i] = e;
+    }
+  }
   std::uint32_t index_of(const Entry& en) const { return static_cast<std::uint32_t>(&en - entries_.data()); }
   void unlink(std::uint32_t e) {
     Entry& en = entries_[e];
@@ -203,6 +229,7 @@ class FlowTable {
   std::vector<std::uint32_t> index_;
   std::vector<std::uint32_t> free_;
   std::uint32_t mask_ = 0;
+  std::uint32_t max_index_ = 0;
   std::uint32_t max_flows_;
   std::uint32_t live_ = 0;
   std::uint64_t next_order_ = 0;

@@ -81,7 +81,10 @@ struct Worker {
     while (!done) {
       auto items = ring.wait_readable(256);
       EventOrder reached{};
-      for (WorkItem& it : items) {
+      for (std::size_t k = 0; k < items.size(); ++k) {
+        WorkItem& it = items[k];
+        if (k + 8 < items.size() && items[k + 8].kind == WorkItem::Kind::Packet) engine.prefetch(items[k + 8].pkt, 0);
+        if (k + 4 < items.size() && items[k + 4].kind == WorkItem::Kind::Packet) engine.prefetch(items[k + 4].pkt, 1);
         switch (it.kind) {
           case WorkItem::Kind::Packet:
             engine.process(it.pkt, it.meta);
@@ -176,6 +179,10 @@ void add_stats(detect::EngineStats& to, const detect::EngineStats& s) {
   to.flows_evicted += s.flows_evicted;
   to.mining_flows_evicted += s.mining_flows_evicted;
   to.dns_observed += s.dns_observed;
+  // Workers peak at different moments: the sum is an upper bound of the whole pipeline's peak.
+  to.peak_open_flows += s.peak_open_flows;
+  to.open_inspections += s.open_inspections;
+  to.peak_open_inspections += s.peak_open_inspections;
 }
 
 }  // namespace
