@@ -199,6 +199,7 @@ int run_sensor(const SensorOptions& opt) {
              "{} mining records, {} miner hosts\n",
              total.packets, total.kernel_drops, loss, total.interface_drops, total.freeze_count, total.losing_blocks,
              undecodable, es.flows, es.mining_flows, es.flows_evicted, sink.sessions(), sink.alerted_hosts());
+  if (eve) eve->write_host_summaries();
   int status = 0;
   if (eve_file && (std::fflush(eve_file) != 0 || std::ferror(eve_file))) status = 2;
   if (close_eve) std::fclose(eve_file);
