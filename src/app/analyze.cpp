@@ -15,8 +15,8 @@
 #include "capture/frame_source.hpp"
 #include "decode/decoder.hpp"
 #include "events/eve_writer.hpp"
-#include "store/store_sink.hpp"
 #include "pipeline/parallel_analyzer.hpp"
+#include "store/store_sink.hpp"
 
 namespace minewatch::app {
 
