@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 
+#include "app/flow_scores.hpp"
 #include "app/progress.hpp"
 #include "app/summary.hpp"
 #include "capture/frame_source.hpp"
@@ -40,6 +41,18 @@ int run_analyze(const AnalyzeOptions& opt) {
   }
   std::unique_ptr<events::EveWriter> eve;
   if (eve_file) eve = std::make_unique<events::EveWriter>(eve_file.get());
+  std::unique_ptr<std::FILE, FileCloser> scores_file;
+  std::unique_ptr<FlowScoreCsv> scores;
+  detect::EngineConfig engine_config = opt.engine;
+  if (!opt.flow_scores_path.empty()) {
+    scores_file.reset(std::fopen(opt.flow_scores_path.c_str(), "w"));
+    if (!scores_file) {
+      fmt::print(stderr, "minewatch: cannot write flow scores to {}: {}\n", opt.flow_scores_path, std::strerror(errno));
+      return 2;
+    }
+    scores = std::make_unique<FlowScoreCsv>(scores_file.get());
+    engine_config.score_sink = scores.get();
+  }
   std::unique_ptr<store::Store> db;
   std::unique_ptr<store::StoreSink> db_sink;
   if (!opt.db.empty()) {
@@ -58,7 +71,7 @@ int run_analyze(const AnalyzeOptions& opt) {
   Progress progress(opt.progress);
 
   int status = 0;
-  std::uint64_t total_packets = 0;
+  std::uint64_t total_packets = 0, model_scored = 0, model_positive = 0;
   std::array<capture::Frame, 256> batch;
   for (const auto& path : opt.captures) {
     auto source = capture::open_capture(path, anomalies);
@@ -74,7 +87,7 @@ int run_analyze(const AnalyzeOptions& opt) {
         break;
       }
     }
-    detect::Engine engine(opt.engine, sink, anomalies);
+    detect::Engine engine(engine_config, sink, anomalies);
     progress.start(path, (*source)->size_bytes());
     decode::PacketView pkt;
     while (std::size_t n = (*source)->read_batch(batch)) {
@@ -94,6 +107,8 @@ int run_analyze(const AnalyzeOptions& opt) {
       }
     }
     total_packets += engine.stats().packets;
+    model_scored += engine.stats().flows_model_scored;
+    model_positive += engine.stats().flows_model_positive;
     for (const auto& w : (*source)->warnings()) fmt::print(stderr, "minewatch: warning: {}\n", w);
   }
   if (eve) eve->write_host_summaries();
@@ -102,6 +117,10 @@ int run_analyze(const AnalyzeOptions& opt) {
       fmt::print(stderr, "minewatch: error writing events to {}\n", opt.eve_path == "-" ? "stdout" : opt.eve_path);
       status = 2;
     }
+  }
+  if (scores_file && (std::fflush(scores_file.get()) != 0 || std::ferror(scores_file.get()))) {
+    fmt::print(stderr, "minewatch: error writing flow scores to {}\n", opt.flow_scores_path);
+    status = 2;
   }
   if (opt.summary) {
     std::FILE* out = opt.eve_path == "-" ? stderr : stdout;
@@ -113,6 +132,9 @@ int run_analyze(const AnalyzeOptions& opt) {
       fmt::print(out, "store {}: {} new session(s), {} already stored, {} host-day row(s) updated\n", db->name(),
                  t.inserted, t.duplicates, t.host_days);
     }
+    if (opt.engine.flow_model)
+      fmt::print(out, "flow model: {} flows scored, {} above its threshold (evidence only, never an alert alone)\n",
+                 model_scored, model_positive);
     if (opt.show_anomalies) {
       for (std::size_t i = 0; i < kAnomalyCount; ++i) {
         if (anomalies.counts[i])

@@ -35,6 +35,8 @@ class FlowSample {
   [[nodiscard]] std::uint16_t payload(std::size_t i) const { return sizes_[i]; }
   // Milliseconds since the first packet (times are truncated to whole milliseconds first, as CESNET's).
   [[nodiscard]] std::int64_t offset_ms(std::size_t i) const { return offsets_ms_[i]; }
+  // Time of the first packet, whole milliseconds since the Unix epoch.
+  [[nodiscard]] std::int64_t first_ms() const { return first_ms_; }
 
  private:
   std::int64_t first_ms_ = 0;
