@@ -43,7 +43,8 @@ def evaluate(name, args, gen_args):
     truth = os.path.join(args.workdir, f"{name}.truth.jsonl")
     scores = os.path.join(args.workdir, f"{name}.scores.csv")
     eve = os.path.join(args.workdir, f"{name}.eve.json")
-    run([args.gen, "--out", pcap, "--truth", truth, "--seed", str(args.seed)] + gen_args)
+    if not (args.reuse and os.path.exists(pcap) and os.path.exists(truth)):
+        run([args.gen, "--out", pcap, "--truth", truth, "--seed", str(args.seed)] + gen_args)
     run([args.minewatch, "analyze", pcap, "--eve", eve, "--flow-scores", scores, "--no-summary", "--no-progress"])
     miners, pairs, decoys = truth_sessions(truth)
     rows, labelled = [], []
@@ -88,13 +89,15 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--isp-flows", type=int, default=100000)
     ap.add_argument("--tls-flows", type=int, default=20000)
+    ap.add_argument("--tls-mining-fraction", type=float, default=0.01)
     ap.add_argument("--write-extra")
+    ap.add_argument("--reuse", action="store_true", help="keep captures already in --workdir (same seed and sizes)")
     a = ap.parse_args()
     os.makedirs(a.workdir, exist_ok=True)
     results, all_rows = [], []
     for name, gen_args in (
         ("isp", ["--profile", "isp", "--flows", str(a.isp_flows)]),
-        ("tls-mining", ["--profile", "tls-mining", "--flows", str(a.tls_flows), "--mining-fraction", "0.01"]),
+        ("tls-mining", ["--profile", "tls-mining", "--flows", str(a.tls_flows), "--mining-fraction", str(a.tls_mining_fraction)]),
     ):
         res, rows = evaluate(name, a, gen_args)
         results.append(res)
