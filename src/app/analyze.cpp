@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "app/flow_scores.hpp"
 #include "app/progress.hpp"
 #include "app/summary.hpp"
 #include "capture/frame_source.hpp"
@@ -39,6 +40,8 @@ void add_run(detect::EngineStats& to, const detect::EngineStats& s) {
   to.dns_pool_lookups += s.dns_pool_lookups;
   to.flows_evicted += s.flows_evicted;
   to.mining_flows_evicted += s.mining_flows_evicted;
+  to.flows_model_scored += s.flows_model_scored;
+  to.flows_model_positive += s.flows_model_positive;
   to.peak_open_flows = std::max(to.peak_open_flows, s.peak_open_flows);
   to.peak_open_inspections = std::max(to.peak_open_inspections, s.peak_open_inspections);
 }
@@ -70,6 +73,23 @@ int run_analyze(const AnalyzeOptions& opt) {
   }
   std::unique_ptr<events::EveWriter> eve;
   if (eve_file) eve = std::make_unique<events::EveWriter>(eve_file.get());
+  std::unique_ptr<std::FILE, FileCloser> scores_file;
+  std::unique_ptr<FlowScoreCsv> scores;
+  detect::EngineConfig engine_config = opt.engine;
+  if (!opt.flow_scores_path.empty() && opt.threads > 1) {
+    // The CSV sink is not shared between worker threads.
+    fmt::print(stderr, "minewatch: --flow-scores needs --threads 1\n");
+    return 2;
+  }
+  if (!opt.flow_scores_path.empty()) {
+    scores_file.reset(std::fopen(opt.flow_scores_path.c_str(), "w"));
+    if (!scores_file) {
+      fmt::print(stderr, "minewatch: cannot write flow scores to {}: {}\n", opt.flow_scores_path, std::strerror(errno));
+      return 2;
+    }
+    scores = std::make_unique<FlowScoreCsv>(scores_file.get());
+    engine_config.score_sink = scores.get();
+  }
   std::unique_ptr<store::Store> db;
   std::unique_ptr<store::StoreSink> db_sink;
   if (!opt.db.empty()) {
@@ -107,12 +127,12 @@ int run_analyze(const AnalyzeOptions& opt) {
     }
     progress.start(path, (*source)->size_bytes());
     if (opt.threads > 1) {
-      pipeline::ParallelAnalyzer parallel(opt.engine, opt.threads, sink, anomalies);
+      pipeline::ParallelAnalyzer parallel(engine_config, opt.threads, sink, anomalies);
       parallel.run(**source, [&](std::uint64_t packets) { progress.update((*source)->position_bytes(), packets); });
       total_packets += parallel.stats().packets;
       add_run(totals, parallel.stats());
     } else {
-      detect::Engine engine(opt.engine, sink, anomalies);
+      detect::Engine engine(engine_config, sink, anomalies);
       std::vector<decode::PacketView> pkts(batch.size());
       while (std::size_t n = (*source)->read_batch(batch)) {
         std::size_t m = 0;
@@ -153,6 +173,10 @@ int run_analyze(const AnalyzeOptions& opt) {
     fmt::print(stderr, "minewatch: cannot write stats to {}: {}\n", opt.stats_path, std::strerror(errno));
     status = 2;
   }
+  if (scores_file && (std::fflush(scores_file.get()) != 0 || std::ferror(scores_file.get()))) {
+    fmt::print(stderr, "minewatch: error writing flow scores to {}\n", opt.flow_scores_path);
+    status = 2;
+  }
   if (opt.summary) {
     std::FILE* out = opt.eve_path == "-" ? stderr : stdout;
     fmt::print(out, "\n");
@@ -163,6 +187,9 @@ int run_analyze(const AnalyzeOptions& opt) {
       fmt::print(out, "store {}: {} new session(s), {} already stored, {} host-day row(s) updated\n", db->name(),
                  t.inserted, t.duplicates, t.host_days);
     }
+    if (opt.engine.flow_model)
+      fmt::print(out, "flow model: {} flows scored, {} above its threshold (evidence only, never an alert alone)\n",
+                 totals.flows_model_scored, totals.flows_model_positive);
     if (opt.show_anomalies) {
       for (std::size_t i = 0; i < kAnomalyCount; ++i) {
         if (anomalies.counts[i])

@@ -39,7 +39,7 @@ Result<std::shared_ptr<const intel::PoolList>> load_pool_intel(const std::vector
 void add_analyze_command(CLI::App& cli, CommandSet& commands) {
   struct Args {
     AnalyzeOptions options;
-    bool no_summary = false, force_summary = false, no_progress = false;
+    bool no_summary = false, force_summary = false, no_progress = false, no_model = false;
     double threshold = 0;
     std::vector<std::string> intel_paths;
     bool no_user_intel = false;
@@ -59,6 +59,9 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
   an->add_flag("--no-summary", args->no_summary, "Never print the summary table");
   an->add_flag("--no-progress", args->no_progress, "Never draw the progress bar");
   an->add_flag("--anomalies", o.show_anomalies, "List anomaly counters with the summary");
+  an->add_option("--flow-scores", o.flow_scores_path,
+                 "Write every flow the behaviour model scored to PATH (CSV, CESNET DataZoo columns + SCORE)");
+  an->add_flag("--no-flow-model", args->no_model, "Do not score flows with the behaviour model");
   an->add_option("--threshold", args->threshold, "Session confidence needed to report mining")
       ->check(CLI::Range(0.0, 1.0));
   an->add_option("--max-flows", o.engine.max_flows, "Hard cap on concurrent flows")->check(CLI::Range(1024u, 1u << 28));
@@ -106,6 +109,7 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
     opts.pools = std::move(*pools);
     opts.engine.pools = opts.pools.get();
     opts.engine.inspect.alert_threshold = args->threshold;
+    if (args->no_model) opts.engine.flow_model = nullptr;
     bool eve_to_stdout = opts.eve_path == "-";
     bool tty_out = isatty(STDOUT_FILENO) != 0;
     bool tty_err = isatty(STDERR_FILENO) != 0;

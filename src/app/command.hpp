@@ -31,5 +31,6 @@ void add_store_command(CLI::App& cli, CommandSet& commands);
 void add_registry_command(CLI::App& cli, CommandSet& commands);
 void add_intel_command(CLI::App& cli, CommandSet& commands);
 void add_sensor_command(CLI::App& cli, CommandSet& commands);
+void add_report_command(CLI::App& cli, CommandSet& commands);
 
 }  // namespace minewatch::app

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   app::add_registry_command(cli, commands);
   app::add_intel_command(cli, commands);
   app::add_sensor_command(cli, commands);
+  app::add_report_command(cli, commands);
 
   try {
     cli.parse(argc, argv);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace minewatch::detect {
 
 using decode::PacketView;
@@ -91,6 +93,7 @@ void Engine::process(const PacketView& pkt, const PacketMeta& meta) {
   fs.bytes[d] += pkt.wire_len;
   if (pkt.proto == decode::kProtoTcp) {
     handle_tcp(*e, pkt, dir);
+    if (config_.flow_model && !fs.model_done) observe_for_model(*e, pkt, dir);
     table_.move_to(*e, list_of(*e));
   } else if (pkt.proto == decode::kProtoUdp && (pkt.sport == 53 || pkt.dport == 53) && !pkt.payload.empty()) {
     handle_dns(e, pkt);
@@ -191,6 +194,10 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
   AppState now_state = ts.inspector.state();
   if (now_state == AppState::Rejected) {
     fs.app = AppState::Rejected;
+    if (ts.inspector.is_cleartext()) {
+      fs.model_done = true;  // readable and not mining: decided benign, nothing for the behaviour model
+      fs.probe.reset();
+    }
     // A flow with outside signals keeps its (small) session for later ones, e.g. the flow model's.
     if (!ts.inspector.session()) {
       fs.tcp.reset();
@@ -204,6 +211,8 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
 void Engine::on_mining(Table::Entry& e, Timestamp ts) {
   FlowState& fs = e.payload;
   fs.app = AppState::Mining;
+  fs.model_done = true;  // proven: the behaviour model has nothing to add
+  fs.probe.reset();
   ++stats_.mining_flows;
   const MiningSession& s = *fs.tcp->inspector.session();
   OrientedFlow of = orient(e, s);
@@ -354,6 +363,64 @@ void Engine::handle_dns_message(const Table::Entry* e, const protocols::dns::Dns
   emit_alert(of, s, pkt.ts);
 }
 
+void Engine::observe_for_model(Table::Entry& e, const PacketView& pkt, Direction dir) {
+  FlowState& fs = e.payload;
+  // The model is for flows whose messages cannot be read; readable ones are judged by their messages.
+  if (fs.tcp && fs.tcp->inspector.is_cleartext()) {
+    fs.model_done = true;
+    fs.probe.reset();
+    return;
+  }
+  // Payload length per the IP header, like CESNET's exporter (snapped captures keep their sizes).
+  std::uint32_t len = std::max<std::uint32_t>(pkt.payload_wire_len, static_cast<std::uint32_t>(pkt.payload.size()));
+  if (len > 0) {
+    if (!fs.probe) {
+      fs.probe = std::make_unique<ModelProbe>();
+      fs.probe->origin = fs.initiator_known ? fs.initiator : dir;
+    }
+    fs.probe->sample.add(dir == fs.probe->origin, len, pkt.ts);
+  }
+  if (!fs.probe) return;
+  if (fs.probe->sample.full() || (pkt.ts - fs.first_seen >= config_.model_window && fs.probe->sample.size() >= 2))
+    score_flow(e, pkt.ts);
+}
+
+void Engine::score_flow(Table::Entry& e, Timestamp ts) {
+  FlowState& fs = e.payload;
+  fs.model_done = true;
+  std::unique_ptr<ModelProbe> probe = std::move(fs.probe);
+  if (!probe || probe->sample.size() < 2) return;
+  auto o = static_cast<std::size_t>(probe->origin);
+  model::FeatureVector f = model::compute_features(probe->sample, fs.pkts[o], fs.pkts[o ^ 1u]);
+  const model::FlowModel& m = *config_.flow_model;
+  double score = m.score(f);
+  fs.model_score = static_cast<float>(score);
+  ++stats_.flows_model_scored;
+  const bool positive = m.is_mining(score);
+  if (positive) ++stats_.flows_model_positive;
+  if (config_.score_sink) {
+    ScoredFlow sf;
+    bool a = probe->origin == Direction::AtoB;
+    sf.initiator = a ? e.key.a : e.key.b;
+    sf.responder = a ? e.key.b : e.key.a;
+    sf.initiator_port = a ? e.key.port_a : e.key.port_b;
+    sf.responder_port = a ? e.key.port_b : e.key.port_a;
+    sf.pkts_up = fs.pkts[o];
+    sf.pkts_down = fs.pkts[o ^ 1u];
+    sf.sample = &probe->sample;
+    sf.score = score;
+    sf.positive = positive;
+    config_.score_sink->on_flow_scored(sf);
+  }
+  // A weak signal for fusion, weighted by the configured curve; only at or above the model's threshold.
+  if (positive) {
+    add_flow_signal(e, Signal::FlowModel, config_.inspect.fusion.flow_model_weight(score),
+                    fmt::format("behaviour score {:.3f} (threshold {:.3f}, {} packets)", score, m.threshold(),
+                                probe->sample.size()),
+                    ts);
+  }
+}
+
 std::uint64_t Engine::flow_id_of(const Table::Entry& e) {
   // Suricata-style flow id: stable for the flow, positive and exact in a JSON double (< 2^53).
   return (e.hash ^ (static_cast<std::uint64_t>(e.payload.first_seen.ns) * 0x9E3779B97F4A7C15ull)) & ((1ull << 51) - 1);
@@ -386,11 +453,13 @@ OrientedFlow Engine::orient(const Table::Entry& e, const MiningSession& s) const
   of.start = fs.first_seen;
   of.end = e.last_seen;
   of.flow_id = flow_id_of(e);
+  if (fs.model_score >= 0) of.flow_model_score = fs.model_score;
   return of;
 }
 
 void Engine::end_flow(Table::Entry& e) {
   FlowState& fs = e.payload;
+  if (fs.probe) score_flow(e, e.last_seen);
   if (fs.tcp) {
     TcpState& ts = *fs.tcp;
     for (std::size_t d = 0; d < 2; ++d) {

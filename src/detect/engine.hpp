@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "core/anomaly.hpp"
@@ -16,9 +17,27 @@
 #include "flow/flow_table.hpp"
 #include "flow/tcp_reassembler.hpp"
 #include "intel/passive_dns.hpp"
+#include "model/flow_model.hpp"
 #include "protocols/dns/dns_parser.hpp"
 
 namespace minewatch::detect {
+
+// A flow the behaviour model has just scored, oriented initiator -> responder (for `analyze
+// --flow-scores`, evaluation and tuning; the score reaches detection as a fusion signal).
+struct ScoredFlow {
+  IpAddress initiator, responder;
+  std::uint16_t initiator_port = 0, responder_port = 0;
+  std::uint64_t pkts_up = 0, pkts_down = 0;  // all packets so far, initiator -> responder and back
+  const model::FlowSample* sample = nullptr;
+  double score = 0;
+  bool positive = false;
+};
+
+class FlowScoreSink {
+ public:
+  virtual ~FlowScoreSink() = default;
+  virtual void on_flow_scored(const ScoredFlow& flow) = 0;
+};
 
 struct EngineConfig {
   InspectConfig inspect;
@@ -29,6 +48,12 @@ struct EngineConfig {
   std::chrono::seconds tcp_idle_timeout{600};
   std::chrono::seconds udp_idle_timeout{120};
   std::chrono::seconds closed_timeout{10};  // after FIN both ways or RST: wait for stragglers
+  // Flow-behaviour model scoring undecided encrypted/opaque TCP flows (nullptr: off). A flow is scored
+  // once: at its 30th payload packet, when it has lasted `model_window` (CESNET's exporter cuts records
+  // there, so the counters match training), or when it ends with at least 2 payload packets.
+  const model::FlowModel* flow_model = &model::FlowModel::embedded();
+  std::chrono::seconds model_window{300};
+  FlowScoreSink* score_sink = nullptr;  // optional: sees every scored flow
 };
 
 // A flow's counters oriented miner -> pool ("toserver") and pool -> miner ("toclient").
@@ -39,6 +64,7 @@ struct OrientedFlow {
   std::uint16_t pool_port = 0;
   std::uint8_t proto = 0;
   std::uint64_t flow_id = 0;
+  std::optional<double> flow_model_score;  // the flow-behaviour model's score, when the flow was scored
   std::uint64_t pkts_toserver = 0, pkts_toclient = 0, bytes_toserver = 0, bytes_toclient = 0;
   Timestamp start{}, end{};
 };
@@ -121,6 +147,8 @@ struct EngineStats {
   std::uint64_t peak_open_flows = 0;       // most flows open at once
   std::uint64_t open_inspections = 0;      // TCP flows holding reassembly/inspection state now
   std::uint64_t peak_open_inspections = 0;
+  std::uint64_t flows_model_scored = 0;    // flows the behaviour model scored
+  std::uint64_t flows_model_positive = 0;  // ... at or above its threshold (a weak signal, never an alert alone)
 };
 
 class Engine {
@@ -166,6 +194,12 @@ class Engine {
 
  private:
   struct TcpState;
+  // Packets of an unscored flow for the behaviour model; allocated at the flow's first payload packet
+  // and freed once the flow is scored or decided, so decided flows carry only a null pointer.
+  struct ModelProbe {
+    model::FlowSample sample;
+    Direction origin = Direction::AtoB;  // the initiator (SYN), else the first payload packet's sender
+  };
   struct FlowState {
     Timestamp first_seen{};
     std::array<std::uint64_t, 2> pkts{};
@@ -178,8 +212,11 @@ class Engine {
     Direction initiator = Direction::AtoB;
     AppState app = AppState::Undecided;
     bool alerted = false;
-    bool endpoint_checked = false;  // destination signals looked up (once, after the first payload)
-    std::unique_ptr<TcpState> tcp;  // only while a TCP flow is being inspected or is mining
+    bool endpoint_checked = false;      // destination signals looked up (once, after the first payload)
+    bool model_done = false;            // scored, or decided without the model: never sample again
+    float model_score = -1;             // the behaviour model's score; < 0 when not scored
+    std::unique_ptr<TcpState> tcp;      // only while a TCP flow is being inspected or is mining
+    std::unique_ptr<ModelProbe> probe;  // only while an undecided TCP flow awaits its model score
   };
   // Recency lists, one per timeout class. Eviction under the cap takes closed flows first, then the
   // oldest undecided/rejected/UDP flow, and confirmed mining flows only when nothing else is left.
@@ -198,6 +235,8 @@ class Engine {
   // creates the flow's session if needed and raises the alert when the verdict tips.
   void add_flow_signal(Table::Entry& e, Signal signal, double weight, std::string detail, Timestamp ts);
   void on_mining(Table::Entry& e, Timestamp ts);
+  void observe_for_model(Table::Entry& e, const decode::PacketView& pkt, Direction dir);
+  void score_flow(Table::Entry& e, Timestamp ts);
   void end_flow(Table::Entry& e);
   void evict_one();
   [[nodiscard]] Duration timeout_of(std::size_t list) const;

@@ -307,6 +307,7 @@ void FlowInspector::reject() {
   // Signals about the destination or behaviour outlive the payload's verdict; messages alone do not.
   if (session_ && !session_->has_signals()) session_.reset();
   for (auto& s : sides_) {
+    if (is_readable(s.framing)) rejected_cleartext_ = true;
     std::string{}.swap(s.buffer);
   }
 }

@@ -59,11 +59,17 @@ class FlowInspector {
   // True while a ClientHello is still being buffered (its server name is not known yet).
   [[nodiscard]] bool hello_pending() const;
   [[nodiscard]] ServerName server_name() const { return server_name_; }
+  // The flow speaks a readable protocol (HTTP, JSON lines): its messages decide it, unlike encrypted or
+  // opaque flows, which only their behaviour can describe.
+  [[nodiscard]] bool is_cleartext() const {
+    return rejected_cleartext_ || is_readable(sides_[0].framing) || is_readable(sides_[1].framing);
+  }
   [[nodiscard]] const MiningSession* session() const { return session_.get(); }
 
  private:
   // TlsHello: buffering a ClientHello; Opaque: encrypted or otherwise uninteresting bytes, ignored.
   enum class Framing : std::uint8_t { Unknown, JsonLines, Http, TlsHello, Opaque };
+  static bool is_readable(Framing f) { return f == Framing::JsonLines || f == Framing::Http; }
   // Each direction is framed on its own: a capture that starts mid-connection may join one side in
   // the middle of an HTTP body while the other side starts with a clean request.
   struct Side {
@@ -96,6 +102,7 @@ class FlowInspector {
   std::uint32_t rpc_lines_ = 0;
   AppState state_ = AppState::Undecided;
   ServerName server_name_ = ServerName::NotSeen;
+  bool rejected_cleartext_ = false;
 };
 
 }  // namespace minewatch::detect

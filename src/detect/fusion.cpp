@@ -15,8 +15,8 @@ Strength strength_of(Signal s) {
     case Signal::PoolEndpointIntel:
     case Signal::KnownMinerPool: return Strength::Strong;
     case Signal::PoolAddressIntel:
-    case Signal::FlowModel:
     case Signal::StratumV2Shape: return Strength::Moderate;
+    case Signal::FlowModel:  // behaviour alone is never mining (issue 3): it needs a second signal
     case Signal::Ja4Miner: return Strength::Weak;
   }
   return Strength::Weak;

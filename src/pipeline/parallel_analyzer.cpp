@@ -179,6 +179,8 @@ void add_stats(detect::EngineStats& to, const detect::EngineStats& s) {
   to.flows_evicted += s.flows_evicted;
   to.mining_flows_evicted += s.mining_flows_evicted;
   to.dns_observed += s.dns_observed;
+  to.flows_model_scored += s.flows_model_scored;
+  to.flows_model_positive += s.flows_model_positive;
   // Workers peak at different moments: the sum is an upper bound of the whole pipeline's peak.
   to.peak_open_flows += s.peak_open_flows;
   to.open_inspections += s.open_inspections;

@@ -7,7 +7,7 @@
 // every alert but the first per host. The events reach the sink in exactly the order and with
 // exactly the content the single pipeline produces, as long as no worker's table hits its cap (the
 // cap is split evenly, so which flow gets evicted depends on the split). See
-// docs/decisions/0008-parallel-pipeline.md.
+// docs/decisions/0009-parallel-pipeline.md.
 #include <cstdint>
 #include <functional>
 #include <memory>

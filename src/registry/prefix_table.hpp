@@ -5,7 +5,7 @@
 // slots run-length compressed, poptrie-style: a 256-bit vector marks where a new run starts and the slot's
 // value is found with one popcount into a shared leaf array. A lookup is one root read plus two reads per
 // level (node, leaf); an IPv4 lookup is at most three levels. Built once from a prefix list, immutable.
-// docs/decisions/0005-registry-prefix-table.md explains the choice.
+// docs/decisions/0010-registry-prefix-table.md explains the choice.
 #include <array>
 #include <cstddef>
 #include <cstdint>

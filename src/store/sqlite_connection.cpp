@@ -41,7 +41,9 @@ class SqliteConnection final : public Connection {
     sqlite3_busy_timeout(db_, 10'000);
     // WAL: readers never block the writer; synchronous=NORMAL keeps every committed transaction
     // across a process crash (kill -9); only a power loss may drop the last commits.
-    if (auto r = exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !r)
+    if (auto r = exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                             "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
+        !r)
       return r;
     auto mode = query("PRAGMA journal_mode", {});
     if (!mode) return std::unexpected(mode.error());

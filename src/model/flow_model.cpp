@@ -1,0 +1,146 @@
+#include "model/flow_model.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace minewatch::model {
+
+namespace {
+
+// Walks the text line by line and token by token; every failure names the line.
+class Reader {
+ public:
+  explicit Reader(std::string_view text) : text_(text) {}
+
+  bool next_line() {
+    while (pos_ < text_.size()) {
+      std::size_t end = text_.find('\n', pos_);
+      if (end == std::string_view::npos) end = text_.size();
+      line_ = text_.substr(pos_, end - pos_);
+      if (!line_.empty() && line_.back() == '\r') line_.remove_suffix(1);
+      pos_ = end + 1;
+      ++line_no_;
+      if (!line_.empty()) return true;
+    }
+    return false;
+  }
+  std::string_view token() {
+    while (!line_.empty() && line_.front() == ' ') line_.remove_prefix(1);
+    std::size_t sp = line_.find(' ');
+    std::string_view t = line_.substr(0, sp);
+    line_.remove_prefix(sp == std::string_view::npos ? line_.size() : sp);
+    return t;
+  }
+  bool at_line_end() {
+    while (!line_.empty() && line_.front() == ' ') line_.remove_prefix(1);
+    return line_.empty();
+  }
+  template <typename T>
+  bool number(T& out) {
+    std::string_view t = token();
+    if (t.empty()) return false;
+    const char* b = t.data();
+    if constexpr (std::is_floating_point_v<T>) {
+      if (*b == '+') return false;
+    }
+    auto [p, ec] = std::from_chars(b, b + t.size(), out);
+    return ec == std::errc{} && p == b + t.size();
+  }
+  [[nodiscard]] std::unexpected<Error> fail(std::string_view what) const {
+    return make_error("flow model, line " + std::to_string(line_no_) + ": " + std::string(what));
+  }
+
+ private:
+  std::string_view text_;
+  std::string_view line_;
+  std::size_t pos_ = 0;
+  std::size_t line_no_ = 0;
+};
+
+// Expects the next non-empty line to be `key` followed by one number.
+template <typename T>
+bool keyed(Reader& r, std::string_view key, T& out) {
+  return r.next_line() && r.token() == key && r.number(out) && r.at_line_end();
+}
+
+}  // namespace
+
+Result<FlowModel> FlowModel::parse(std::string_view text) {
+  Reader r(text);
+  FlowModel m;
+  int version = 0;
+  if (!r.next_line() || r.token() != "minewatch-flow-model" || !r.number(version) || !r.at_line_end())
+    return r.fail("expected 'minewatch-flow-model 1'");
+  if (version != 1) return r.fail("unsupported version");
+  std::size_t features = 0;
+  if (!keyed(r, "features", features)) return r.fail("expected 'features N'");
+  if (features != kFeatureCount)
+    return r.fail("model has " + std::to_string(features) + " features, this build computes " +
+                  std::to_string(kFeatureCount));
+  for (std::size_t i = 0; i < kFeatureCount; ++i) {
+    std::size_t idx = 0;
+    if (!r.next_line() || r.token() != "feature" || !r.number(idx) || idx != i)
+      return r.fail("expected 'feature I NAME'");
+    std::string_view name = r.token();
+    if (name != kFeatureNames[i] || !r.at_line_end())
+      return r.fail("feature " + std::to_string(i) + " is '" + std::string(name) + "', this build computes '" +
+                    std::string(kFeatureNames[i]) + "'");
+  }
+  if (!r.next_line() || r.token() != "link" || r.token() != "logistic" || !r.at_line_end())
+    return r.fail("expected 'link logistic'");
+  if (!keyed(r, "bias", m.bias_) || !std::isfinite(m.bias_)) return r.fail("expected 'bias B' (finite)");
+  if (!keyed(r, "threshold", m.threshold_) || !(m.threshold_ >= 0.0 && m.threshold_ <= 1.0))
+    return r.fail("expected 'threshold T' with 0 <= T <= 1");
+  std::size_t trees = 0;
+  if (!keyed(r, "trees", trees) || trees == 0 || trees > kMaxTrees) return r.fail("expected 'trees K' (1..4096)");
+  m.roots_.reserve(trees);
+  for (std::size_t t = 0; t < trees; ++t) {
+    std::size_t count = 0;
+    if (!keyed(r, "tree", count) || count == 0 || count > kMaxNodesPerTree)
+      return r.fail("expected 'tree M' (1..65536 nodes)");
+    const auto base = static_cast<std::uint32_t>(m.nodes_.size());
+    m.roots_.push_back(base);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (!r.next_line()) return r.fail("tree ends early");
+      std::string_view kind = r.token();
+      Node n;
+      if (kind == "leaf") {
+        if (!r.number(n.value) || !std::isfinite(n.value) || !r.at_line_end()) return r.fail("expected 'leaf VALUE'");
+      } else if (kind == "split") {
+        std::size_t left = 0, right = 0;
+        if (!r.number(n.feature) || !r.number(n.value) || !r.number(left) || !r.number(right) || !r.at_line_end())
+          return r.fail("expected 'split F THRESHOLD LEFT RIGHT'");
+        if (n.feature < 0 || static_cast<std::size_t>(n.feature) >= kFeatureCount)
+          return r.fail("feature out of range");
+        if (std::isnan(n.value)) return r.fail("threshold is not a number");
+        // Children after their parent and inside the tree: every walk ends at a leaf.
+        if (left <= i || right <= i || left >= count || right >= count) return r.fail("child index out of order");
+        n.left = base + static_cast<std::uint32_t>(left);
+        n.right = base + static_cast<std::uint32_t>(right);
+      } else {
+        return r.fail("expected 'split' or 'leaf'");
+      }
+      m.nodes_.push_back(n);
+    }
+  }
+  if (!r.next_line() || r.token() != "end" || !r.at_line_end()) return r.fail("expected 'end'");
+  if (r.next_line()) return r.fail("text after 'end'");
+  return m;
+}
+
+double FlowModel::score(const FeatureVector& features) const {
+  // sklearn's trees compare float32 features against double thresholds; so do we, for equal scores.
+  std::array<double, kFeatureCount> x;
+  for (std::size_t i = 0; i < kFeatureCount; ++i) x[i] = static_cast<double>(static_cast<float>(features[i]));
+  double raw = bias_;
+  const Node* nodes = nodes_.data();
+  for (std::uint32_t root : roots_) {
+    const Node* n = nodes + root;
+    while (n->feature >= 0) n = nodes + (x[static_cast<std::size_t>(n->feature)] <= n->value ? n->left : n->right);
+    raw += n->value;
+  }
+  return 1.0 / (1.0 + std::exp(-raw));
+}
+
+}  // namespace minewatch::model
