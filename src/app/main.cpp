@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   app::add_registry_command(cli, commands);
   app::add_intel_command(cli, commands);
   app::add_report_command(cli, commands);
+  app::add_probe_command(cli, commands);
+  app::add_simulate_pool_command(cli, commands);
 
   try {
     cli.parse(argc, argv);
