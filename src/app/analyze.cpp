@@ -14,6 +14,7 @@
 #include "capture/frame_source.hpp"
 #include "decode/decoder.hpp"
 #include "events/eve_writer.hpp"
+#include "probe/probing_sink.hpp"
 #include "store/store_sink.hpp"
 
 namespace minewatch::app {
@@ -66,7 +67,17 @@ int run_analyze(const AnalyzeOptions& opt) {
   }
   Summary summary;
   TeeSink outputs(eve.get(), &summary);
-  TeeSink sink(&outputs, db_sink.get());
+  TeeSink tee(&outputs, db_sink.get());
+  detect::EventSink* sink_ptr = &tee;
+  probe::SystemTime probe_time;
+  std::unique_ptr<probe::Prober> prober;
+  std::unique_ptr<probe::ProbingSink> probing;
+  if (opt.probe) {
+    prober = std::make_unique<probe::Prober>(opt.probe_config, probe_time);
+    probing = std::make_unique<probe::ProbingSink>(tee, *prober, opt.engine.inspect.alert_threshold);
+    sink_ptr = probing.get();
+  }
+  detect::EventSink& sink = *sink_ptr;
   AnomalyCounters anomalies;
   Progress progress(opt.progress);
 
@@ -121,6 +132,12 @@ int run_analyze(const AnalyzeOptions& opt) {
   if (scores_file && (std::fflush(scores_file.get()) != 0 || std::ferror(scores_file.get()))) {
     fmt::print(stderr, "minewatch: error writing flow scores to {}\n", opt.flow_scores_path);
     status = 2;
+  }
+  if (probing && (opt.summary || opt.progress)) {
+    std::string counts;
+    for (const auto& [v, n] : probing->verdicts()) counts += fmt::format(" {}={}", probe::verdict_name(v), n);
+    fmt::print(stderr, "minewatch: probes:{}; {} suspect session(s) confirmed, {} answered from cache\n",
+               counts.empty() ? " none" : counts, probing->confirmed_suspects(), prober->cache_hits());
   }
   if (opt.summary) {
     std::FILE* out = opt.eve_path == "-" ? stderr : stdout;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "detect/engine.hpp"
+#include "probe/prober.hpp"
 
 namespace minewatch::app {
 
@@ -18,6 +19,8 @@ struct AnalyzeOptions {
   bool show_anomalies = false;   // print anomaly counters after the summary
   detect::EngineConfig engine;
   std::shared_ptr<const intel::PoolList> pools;  // keeps engine.pools alive
+  bool probe = false;                            // probe the pools of suspected and encrypted sessions (opt-in)
+  probe::ProbeConfig probe_config;
 };
 
 // Analyses every capture in turn (flows do not span files). Returns the process exit status:

@@ -398,6 +398,8 @@ void Engine::end_flow(Table::Entry& e) {
         if (alerted_hosts_.insert(of.miner).second) sink_.on_alert(of, *s, e.last_seen);
       }
       sink_.on_session(of, *s);
+    } else if (ts.inspector.state() != AppState::Rejected && s && !s->evidence().empty()) {
+      sink_.on_suspect(orient(e, *s), *s);
     }
   }
   table_.erase(e);

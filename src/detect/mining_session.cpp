@@ -237,6 +237,11 @@ void MiningSession::add_signal(Signal signal, double weight, std::string detail,
     evidence_.push_back(Evidence{std::string{kind}, std::move(detail), weight, true});
 }
 
+void MiningSession::add_external_evidence(Evidence e) {
+  external_miss_ *= 1.0 - std::clamp(e.weight, 0.0, 1.0);
+  if (evidence_.size() < kMaxEvidence + kSignalCount + 2) evidence_.push_back(std::move(e));
+}
+
 bool MiningSession::is_mining(double threshold) const {
   if (confidence() < threshold) return false;
   if (kinds_seen_ != 0) return true;
@@ -249,7 +254,7 @@ bool MiningSession::is_mining(double threshold) const {
 }
 
 double MiningSession::confidence() const {
-  double miss = 1.0;
+  double miss = external_miss_;
   for (std::size_t i = 0; i < kSignalCount; ++i) {
     if (signal_bits_ & (1u << i)) miss *= 1.0 - signal_weight_[i];
   }
