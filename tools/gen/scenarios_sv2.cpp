@@ -94,7 +94,9 @@ void sv2_session(Context& ctx, Rng& rng, Nanos start, Sv2Kind kind, Nanos durati
   auto rtt = [&] { c.wait(c.timing().server_rtt + secs(rng.uniform(0.001, 0.02))); };
   const Nanos end = start + duration;
   const double hashrate = std::round(std::clamp(rng.lognormal(100e12, 0.5), 10e12, 400e12) / 1e9) * 1e9;
-  const double difficulty = static_cast<double>(1u << rng.irange(10, 14)) * 100;  // a share every 4-70 s
+  // Difficulty 2^k (k = 16..20): the channel's target is then 2^(224-k) - 1, a share every 3-45 s.
+  const int log2_difficulty = rng.irange(16, 20);
+  const double difficulty = std::ldexp(1.0, log2_difficulty);
   const double work = difficulty * 4294967296.0;
   std::uint64_t shares = 0;
   std::uint32_t job = 1, seq = 0;
@@ -119,9 +121,12 @@ void sv2_session(Context& ctx, Rng& rng, Nanos start, Sv2Kind kind, Nanos durati
     rtt();
     Bytes opened;
     le32(opened, 1);
-    le32(opened, 7);  // channel id
-    for (int i = 0; i < 28; ++i) opened.push_back(0xff);
-    for (int i = 0; i < 4; ++i) opened.push_back(0x00);
+    le32(opened, 7);                                // channel id
+    const int target_bits = 224 - log2_difficulty;  // U256 little-endian: the low target_bits bits set
+    for (int i = 0; i < 32; ++i) {
+      const int set = std::clamp(target_bits - 8 * i, 0, 8);
+      opened.push_back(static_cast<std::uint8_t>((1u << set) - 1));
+    }
     opened.push_back(4);
     random_bytes(rng, opened, 4);  // extranonce prefix
     le32(opened, 0);
