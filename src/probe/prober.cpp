@@ -77,7 +77,7 @@ std::string_view verdict_name(Verdict v) {
 }
 
 Prober::Prober(ProbeConfig config, TimeSource& time)
-    : config_(std::move(config)), time_(&time), limiter_(config_.limits, time), cache_(config_.cache_ttl, time) {}
+    : config_(std::move(config)), limiter_(config_.limits, time), cache_(config_.cache_ttl, time) {}
 
 ProbeResult Prober::probe(const Endpoint& target) {
   std::string name = target.to_string();

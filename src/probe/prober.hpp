@@ -83,7 +83,6 @@ class Prober {
   Attempt attempt(const IpAddress& ip, std::uint16_t port, Dialect d);
 
   ProbeConfig config_;
-  TimeSource* time_;
   RateLimiter limiter_;
   VerdictCache<ProbeResult> cache_;
   std::uint64_t connects_ = 0;
