@@ -17,6 +17,7 @@
 #include "decode/decoder.hpp"
 #include "events/eve_writer.hpp"
 #include "pipeline/parallel_analyzer.hpp"
+#include "probe/probing_sink.hpp"
 #include "store/store_sink.hpp"
 
 namespace minewatch::app {
@@ -76,6 +77,11 @@ int run_analyze(const AnalyzeOptions& opt) {
   std::unique_ptr<std::FILE, FileCloser> scores_file;
   std::unique_ptr<FlowScoreCsv> scores;
   detect::EngineConfig engine_config = opt.engine;
+  if (opt.probe && opt.threads > 1) {
+    // Suspects reach the prober from the single pipeline only.
+    fmt::print(stderr, "minewatch: --probe needs --threads 1\n");
+    return 2;
+  }
   if (!opt.flow_scores_path.empty() && opt.threads > 1) {
     // The CSV sink is not shared between worker threads.
     fmt::print(stderr, "minewatch: --flow-scores needs --threads 1\n");
@@ -103,7 +109,17 @@ int run_analyze(const AnalyzeOptions& opt) {
   }
   Summary summary;
   TeeSink outputs(eve.get(), &summary);
-  TeeSink sink(&outputs, db_sink.get());
+  TeeSink tee(&outputs, db_sink.get());
+  detect::EventSink* sink_ptr = &tee;
+  probe::SystemTime probe_time;
+  std::unique_ptr<probe::Prober> prober;
+  std::unique_ptr<probe::ProbingSink> probing;
+  if (opt.probe) {
+    prober = std::make_unique<probe::Prober>(opt.probe_config, probe_time);
+    probing = std::make_unique<probe::ProbingSink>(tee, *prober, opt.engine.inspect.alert_threshold);
+    sink_ptr = probing.get();
+  }
+  detect::EventSink& sink = *sink_ptr;
   AnomalyCounters anomalies;
   Progress progress(opt.progress);
 
@@ -176,6 +192,12 @@ int run_analyze(const AnalyzeOptions& opt) {
   if (scores_file && (std::fflush(scores_file.get()) != 0 || std::ferror(scores_file.get()))) {
     fmt::print(stderr, "minewatch: error writing flow scores to {}\n", opt.flow_scores_path);
     status = 2;
+  }
+  if (probing && (opt.summary || opt.progress)) {
+    std::string counts;
+    for (const auto& [v, n] : probing->verdicts()) counts += fmt::format(" {}={}", probe::verdict_name(v), n);
+    fmt::print(stderr, "minewatch: probes:{}; {} suspect session(s) confirmed, {} answered from cache\n",
+               counts.empty() ? " none" : counts, probing->confirmed_suspects(), prober->cache_hits());
   }
   if (opt.summary) {
     std::FILE* out = opt.eve_path == "-" ? stderr : stdout;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "detect/engine.hpp"
+#include "probe/prober.hpp"
 
 namespace minewatch::app {
 
@@ -20,6 +21,8 @@ struct AnalyzeOptions {
   std::size_t threads = 1;       // worker threads; 1 = the single pipeline on the calling thread
   detect::EngineConfig engine;
   std::shared_ptr<const intel::PoolList> pools;  // keeps engine.pools alive
+  bool probe = false;                            // probe the pools of suspected and encrypted sessions (opt-in)
+  probe::ProbeConfig probe_config;
 };
 
 // Analyses every capture in turn (flows do not span files). Returns the process exit status:

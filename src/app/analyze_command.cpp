@@ -8,6 +8,7 @@
 #include "app/analyze.hpp"
 #include "app/command.hpp"
 #include "app/config.hpp"
+#include "app/probe_options.hpp"
 #include "intel/intel_toml.hpp"
 
 namespace minewatch::app {
@@ -44,6 +45,7 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
     std::vector<std::string> intel_paths;
     bool no_user_intel = false;
     std::string config_path;
+    ProbeCliOptions probe;
   };
   auto args = std::make_shared<Args>();
   args->threshold = args->options.engine.inspect.alert_threshold;
@@ -80,6 +82,10 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
   an->add_option("--threads", o.threads,
                  "Worker threads (1 = single pipeline; N > 1: a reader and N workers, same output)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64}));
+  an->add_flag("--probe", o.probe,
+               "Probe the pools of suspected and encrypted sessions to confirm them (opt-in; allow-list: "
+               "loopback unless --probe-allow)");
+  add_probe_options(an, args->probe, "probe-");
 
   commands.add(an, [args, threshold_opt] {
     auto& opts = args->options;
@@ -108,6 +114,14 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
     }
     opts.pools = std::move(*pools);
     opts.engine.pools = opts.pools.get();
+    if (opts.probe) {
+      auto pc = make_probe_config(args->probe);
+      if (!pc) {
+        fmt::print(stderr, "minewatch analyze: {}\n", pc.error().message);
+        return 2;
+      }
+      opts.probe_config = *pc;
+    }
     opts.engine.inspect.alert_threshold = args->threshold;
     if (args->no_model) opts.engine.flow_model = nullptr;
     bool eve_to_stdout = opts.eve_path == "-";

@@ -32,5 +32,7 @@ void add_registry_command(CLI::App& cli, CommandSet& commands);
 void add_intel_command(CLI::App& cli, CommandSet& commands);
 void add_sensor_command(CLI::App& cli, CommandSet& commands);
 void add_report_command(CLI::App& cli, CommandSet& commands);
+void add_probe_command(CLI::App& cli, CommandSet& commands);
+void add_simulate_pool_command(CLI::App& cli, CommandSet& commands);
 
 }  // namespace minewatch::app

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   app::add_intel_command(cli, commands);
   app::add_sensor_command(cli, commands);
   app::add_report_command(cli, commands);
+  app::add_probe_command(cli, commands);
+  app::add_simulate_pool_command(cli, commands);
 
   try {
     cli.parse(argc, argv);

@@ -74,7 +74,9 @@ namespace minewatch {
   X(DnsNameTooLong, "dns.name_too_long")                                \
   X(DnsBadPointer, "dns.bad_pointer")                                   \
   X(DnsBadRdata, "dns.bad_rdata")                                       \
-  X(DnsTcpBadLength, "dns.tcp_bad_length")
+  X(DnsTcpBadLength, "dns.tcp_bad_length")                              \
+  X(Sv2BadMessage, "sv2.bad_message")                                   \
+  X(Sv2FrameTooLong, "sv2.frame_too_long")
 
 enum class Anomaly : std::uint16_t {
 #define MW_ANOMALY_ENUM(name, text) name,

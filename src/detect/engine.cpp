@@ -476,6 +476,8 @@ void Engine::end_flow(Table::Entry& e) {
         if (alerted_hosts_.insert(of.miner).second) emit_alert(of, *s, e.last_seen);
       }
       emit_session(of, *s);
+    } else if (ts.inspector.state() != AppState::Rejected && s && !s->evidence().empty()) {
+      sink_.on_suspect(orient(e, *s), *s);
     }
     --stats_.open_inspections;
   }

@@ -129,6 +129,9 @@ class EventSink {
   virtual void on_alert(const OrientedFlow& flow, const MiningSession& session, Timestamp ts) = 0;
   // A mining flow ended (FIN/RST, timeout, eviction or end of input).
   virtual void on_session(const OrientedFlow& flow, const MiningSession& session) = 0;
+  // A flow ended with some mining evidence but below the threshold (e.g. only a Stratum V2 handshake
+  // shape): a suspect that active probing may confirm. Ignored by default.
+  virtual void on_suspect(const OrientedFlow& /*flow*/, const MiningSession& /*session*/) {}
 };
 
 struct EngineStats {

@@ -41,6 +41,20 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+// Adapts the SV2 stream's findings to the inspector.
+struct FlowInspector::Sv2Watch final : protocols::sv2::Sv2Handler {
+  explicit Sv2Watch(FlowInspector& o, Direction initiator) : owner(&o), stream(initiator) {}
+  void on_sv2_message(Direction dir, const protocols::MiningMessage& msg) override { owner->handle_message(dir, msg); }
+  void on_sv2_anomaly(Anomaly a) override {
+    if (owner->ctx_->anomalies) owner->ctx_->anomalies->add(a);
+  }
+  FlowInspector* owner;
+  protocols::sv2::Sv2Stream stream;
+};
+
+FlowInspector::FlowInspector(InspectContext& ctx) : ctx_(&ctx) {}
+FlowInspector::~FlowInspector() = default;
+
 void FlowInspector::on_data(Direction dir, std::span<const std::uint8_t> bytes, Timestamp ts) {
   if (state_ == AppState::Rejected || bytes.empty()) return;
   now_ = ts;
@@ -54,10 +68,11 @@ void FlowInspector::on_data(Direction dir, std::span<const std::uint8_t> bytes, 
     case Framing::JsonLines: feed_lines(dir, bytes); break;
     case Framing::Http: feed_http(dir, bytes); break;
     case Framing::TlsHello: feed_tls_hello(dir, bytes); break;
+    case Framing::Sv2: feed_sv2(dir, bytes); break;
     case Framing::Unknown:
     case Framing::Opaque: break;
   }
-  if (state_ == AppState::Undecided && inspected_ > ctx_->config.undecided_budget) reject();
+  if (state_ == AppState::Undecided && !suspect_ && inspected_ > ctx_->config.undecided_budget) reject();
 }
 
 std::span<const std::uint8_t> FlowInspector::choose_framing(Direction dir, std::span<const std::uint8_t> bytes) {
@@ -75,7 +90,19 @@ std::span<const std::uint8_t> FlowInspector::choose_framing(Direction dir, std::
     if (!client_hello && sides_[d ^ 1u].framing == Framing::Opaque) reject();
     return bytes;
   }
+  if (sv2_) {
+    side.framing = Framing::Sv2;
+    return bytes;
+  }
   if (!looks_textual(bytes)) {
+    // Binary from the flow's first byte: Stratum V2 (plaintext frames or a Noise handshake) is still
+    // possible; anything else is rejected at once.
+    if (sides_[d ^ 1u].framing == Framing::Unknown && inspected_ == bytes.size() &&
+        protocols::sv2::Sv2Stream::may_start(bytes)) {
+      sv2_ = std::make_unique<Sv2Watch>(*this, dir);
+      side.framing = Framing::Sv2;
+      return bytes;
+    }
     reject();
     return {};
   }
@@ -119,6 +146,11 @@ void FlowInspector::switch_to_http(Direction dir, std::span<const std::uint8_t> 
 void FlowInspector::on_gap(Direction dir) {
   // Resynchronise at the next line, or at the next HTTP message start.
   auto& s = sides_[static_cast<std::size_t>(dir)];
+  if (s.framing == Framing::Sv2) {
+    sv2_->stream.on_gap(dir);
+    settle_sv2();
+    return;
+  }
   s.buffer.clear();
   s.skip = 0;
   s.discarding = s.framing == Framing::JsonLines;
@@ -247,6 +279,27 @@ void FlowInspector::feed_tls_hello(Direction dir, std::span<const std::uint8_t> 
   handle_message(dir, msg);
 }
 
+void FlowInspector::feed_sv2(Direction dir, std::span<const std::uint8_t> bytes) {
+  sv2_->stream.feed(dir, bytes, *sv2_);
+  settle_sv2();
+}
+
+void FlowInspector::settle_sv2() {
+  using State = protocols::sv2::Sv2Stream::State;
+  switch (sv2_->stream.state()) {
+    case State::Candidate:
+    case State::Plain: return;
+    case State::Rejected:
+      if (state_ == AppState::Undecided) reject();
+      return;
+    case State::Noise:
+      // Only the handshake's shape: nothing more to read. The session waits for other evidence.
+      for (auto& s : sides_) s.framing = Framing::Opaque;
+      suspect_ = session_ != nullptr;
+      return;
+  }
+}
+
 void FlowInspector::handle_line(Direction dir, std::string_view line) {
   line = trim(line);
   if (line.empty()) return;
@@ -289,6 +342,11 @@ void FlowInspector::note_malformed(Anomaly a) {
 void FlowInspector::finish(Timestamp ts) {
   if (state_ == AppState::Rejected) return;
   now_ = ts;
+  if (sv2_ && sv2_->stream.state() == protocols::sv2::Sv2Stream::State::Candidate) {
+    sv2_->stream.finish(*sv2_);
+    settle_sv2();
+    if (state_ == AppState::Rejected) return;
+  }
   for (std::size_t d = 0; d < 2; ++d) {
     auto& s = sides_[d];
     if (s.framing == Framing::JsonLines) {

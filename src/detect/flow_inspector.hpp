@@ -16,6 +16,7 @@
 #include "detect/mining_session.hpp"
 #include "intel/pool_list.hpp"
 #include "protocols/jsonrpc/jsonrpc_parser.hpp"
+#include "protocols/sv2/sv2_parser.hpp"
 #include "protocols/tls/tls_client_hello.hpp"
 
 namespace minewatch::detect {
@@ -44,7 +45,10 @@ enum class ServerName : std::uint8_t { NotSeen, Absent, Pool, Other };
 
 class FlowInspector {
  public:
-  explicit FlowInspector(InspectContext& ctx) : ctx_(&ctx) {}
+  explicit FlowInspector(InspectContext& ctx);
+  ~FlowInspector();
+  FlowInspector(const FlowInspector&) = delete;
+  FlowInspector& operator=(const FlowInspector&) = delete;
 
   void on_data(Direction dir, std::span<const std::uint8_t> bytes, Timestamp ts);
   void on_gap(Direction dir);
@@ -67,8 +71,9 @@ class FlowInspector {
   [[nodiscard]] const MiningSession* session() const { return session_.get(); }
 
  private:
-  // TlsHello: buffering a ClientHello; Opaque: encrypted or otherwise uninteresting bytes, ignored.
-  enum class Framing : std::uint8_t { Unknown, JsonLines, Http, TlsHello, Opaque };
+  // TlsHello: buffering a ClientHello; Sv2: binary from the first byte, watched by sv2_ (Stratum V2 frames
+  // or the Noise handshake's shape); Opaque: encrypted or otherwise uninteresting bytes, ignored.
+  enum class Framing : std::uint8_t { Unknown, JsonLines, Http, TlsHello, Sv2, Opaque };
   static bool is_readable(Framing f) { return f == Framing::JsonLines || f == Framing::Http; }
   // Each direction is framed on its own: a capture that starts mid-connection may join one side in
   // the middle of an HTTP body while the other side starts with a clean request.
@@ -88,6 +93,8 @@ class FlowInspector {
   void feed_lines(Direction dir, std::span<const std::uint8_t> bytes);
   void feed_http(Direction dir, std::span<const std::uint8_t> bytes);
   void feed_tls_hello(Direction dir, std::span<const std::uint8_t> bytes);
+  void feed_sv2(Direction dir, std::span<const std::uint8_t> bytes);
+  void settle_sv2();
   void handle_line(Direction dir, std::string_view line);
   void handle_message(Direction dir, const protocols::MiningMessage& msg);
   void note_malformed(Anomaly a);
@@ -95,6 +102,9 @@ class FlowInspector {
 
   InspectContext* ctx_;
   std::unique_ptr<MiningSession> session_;
+  struct Sv2Watch;
+  std::unique_ptr<Sv2Watch> sv2_;  // only for flows that are binary from their first byte
+  bool suspect_ = false;           // evidence below the threshold and nothing more to read: kept, not budgeted
   std::array<Side, 2> sides_{};
   Timestamp now_{};
   std::uint64_t inspected_ = 0;

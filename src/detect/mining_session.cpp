@@ -24,11 +24,29 @@ bool is_share(MessageKind k) {
   return k == MessageKind::Submit || k == MessageKind::SubmitWork || k == MessageKind::SubmitBlock;
 }
 
+// Stratum V2 is binary: a strictly laid-out SetupConnection(mining) is specific but not proof alone;
+// with an OpenChannel, jobs or shares it is. The Noise handshake's shape alone is moderate: it must
+// never raise an alert without another signal (destination, flow model, probe).
+double stratum2_weight(MessageKind kind) {
+  switch (kind) {
+    case MessageKind::EncryptedHandshake: return 0.5;
+    case MessageKind::Subscribe: return 0.6;  // SetupConnection, protocol = mining
+    case MessageKind::Authorize: return 0.8;  // Open*MiningChannel
+    case MessageKind::SubscribeResult: return 0.6;
+    case MessageKind::Notify: return 0.8;
+    case MessageKind::SetTarget: return 0.5;
+    case MessageKind::Submit: return 0.8;
+    default: return 0.0;
+  }
+}
+
 }  // namespace
 
 double evidence_weight(Family family, MessageKind kind) {
+  if (family == Family::Stratum2) return stratum2_weight(kind);
   switch (kind) {
     case MessageKind::Result: return 0.0;
+    case MessageKind::EncryptedHandshake: return 0.5;
     case MessageKind::KeepAlive:
     case MessageKind::SetExtranonce:
     case MessageKind::Reconnect:
@@ -47,6 +65,18 @@ double evidence_weight(Family family, MessageKind kind) {
 }
 
 std::string_view kind_method_name(Family family, MessageKind kind) {
+  if (family == Family::Stratum2) {
+    switch (kind) {
+      case MessageKind::EncryptedHandshake: return "noise-handshake";
+      case MessageKind::Subscribe: return "SetupConnection";
+      case MessageKind::Authorize: return "OpenMiningChannel";
+      case MessageKind::SubscribeResult: return "OpenMiningChannel.Success";
+      case MessageKind::Notify: return "NewMiningJob";
+      case MessageKind::SetTarget: return "SetTarget";
+      case MessageKind::Submit: return "SubmitShares";
+      default: break;
+    }
+  }
   switch (kind) {
     case MessageKind::Subscribe: return "mining.subscribe";
     case MessageKind::Authorize: return "mining.authorize";
@@ -65,6 +95,7 @@ std::string_view kind_method_name(Family family, MessageKind kind) {
     case MessageKind::SubmitBlock: return "submitblock";
     case MessageKind::TlsServerName: return "sni-pool";
     case MessageKind::DnsLookup: return "pool-lookup";
+    case MessageKind::EncryptedHandshake: return "encrypted-handshake";
     case MessageKind::Notify: return "mining.notify";
     case MessageKind::SetDifficulty: return "mining.set_difficulty";
     case MessageKind::SetTarget: return "mining.set_target";
@@ -206,6 +237,11 @@ void MiningSession::add_signal(Signal signal, double weight, std::string detail,
     evidence_.push_back(Evidence{std::string{kind}, std::move(detail), weight, true});
 }
 
+void MiningSession::add_external_evidence(Evidence e) {
+  external_miss_ *= 1.0 - std::clamp(e.weight, 0.0, 1.0);
+  if (evidence_.size() < kMaxEvidence + kSignalCount + 2) evidence_.push_back(std::move(e));
+}
+
 bool MiningSession::is_mining(double threshold) const {
   if (confidence() < threshold) return false;
   if (kinds_seen_ != 0) return true;
@@ -218,7 +254,7 @@ bool MiningSession::is_mining(double threshold) const {
 }
 
 double MiningSession::confidence() const {
-  double miss = 1.0;
+  double miss = external_miss_;
   for (std::size_t i = 0; i < kSignalCount; ++i) {
     if (signal_bits_ & (1u << i)) miss *= 1.0 - signal_weight_[i];
   }

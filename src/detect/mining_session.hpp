@@ -43,6 +43,9 @@ class MiningSession {
   [[nodiscard]] bool has_signals() const { return signal_bits_ != 0; }
   // True when some mining message (not only outside signals) was seen.
   [[nodiscard]] bool has_messages() const { return kinds_seen_ != 0; }
+  // Evidence from outside the flow's bytes (an active probe of the pool): listed with the rest and
+  // folded into the confidence with its weight.
+  void add_external_evidence(Evidence e);
 
   // Confidence that this flow is a mining session, in [0, 1]: 1 - prod(1 - w) over distinct
   // message kinds and signals seen. Generic responses carry no weight.
@@ -92,6 +95,7 @@ class MiningSession {
   std::uint64_t kinds_seen_ = 0;  // bitset of MessageKind
   std::uint8_t signal_bits_ = 0;  // bitset of Signal
   std::array<double, kSignalCount> signal_weight_{};
+  double external_miss_ = 1.0;  // prod(1 - w) over external evidence
   std::uint64_t messages_ = 0;
   std::array<std::int64_t, 2> votes_{};  // per canonical direction: +1 when that direction looks miner->pool
   // Outstanding requests by id, to read the pool's verdict on each share. Small ring: pools answer fast.

@@ -14,6 +14,7 @@ enum class Family : std::uint8_t {
   HttpGetwork,  // getwork / getblocktemplate / eth_getWork over HTTP POST
   Tls,          // encrypted: only the ClientHello (server name of a known pool) is visible
   Dns,          // a DNS lookup of a known pool name (intent, not a session)
+  Stratum2,     // Stratum V2: plaintext binary frames, or only the Noise NX handshake's shape
 };
 
 constexpr std::string_view family_name(Family f) {
@@ -24,6 +25,7 @@ constexpr std::string_view family_name(Family f) {
     case Family::HttpGetwork: return "http-getwork";
     case Family::Tls: return "tls";
     case Family::Dns: return "dns";
+    case Family::Stratum2: return "stratum2";
     case Family::Unknown: break;
   }
   return "unknown";
@@ -47,6 +49,7 @@ enum class MessageKind : std::uint8_t {
   GetBlockTemplate,     // getblocktemplate
   TlsServerName,        // TLS ClientHello whose server name is a known pool
   DnsLookup,            // DNS question for a known pool name
+  EncryptedHandshake,   // the shape of an encrypted mining handshake (Stratum V2 Noise NX), sent by the miner
   SubmitBlock,          // submitblock
   // pool -> miner notifications
   Notify,           // mining.notify

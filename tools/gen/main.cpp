@@ -24,17 +24,21 @@ struct Options {
   std::optional<double> size_mb;
   std::optional<double> mining_fraction;
   bool nanosecond = false, big_endian = false;
+  std::string pool_endpoint;  // sv2 profile: every session's pool is this IPv4:PORT
 };
 
 struct Job {
   Nanos start = 0;
-  enum class Kind { Background, Mining, TlsMining, Decoy } kind = Kind::Background;
+  enum class Kind { Background, Mining, TlsMining, Decoy, Sv2, Sv2Decoy } kind = Kind::Background;
   Background background = Background::Tls;
   BackgroundOptions bg;
   MiningPlan plan;
   Nanos duration = 0;
   Decoy decoy = Decoy::Electrum;
   Nanos max_duration = 0;
+  Sv2Kind sv2 = Sv2Kind::Plaintext;
+  Sv2Decoy sv2_decoy = Sv2Decoy::Bip324;
+  Sv2Options sv2_options;
 };
 
 Job make_job(Nanos start, Job::Kind kind) {
@@ -97,6 +101,8 @@ void run_job(Context& ctx, Rng& rng, const Job& j) {
     case Job::Kind::Mining: mining_session(ctx, rng, j.start, j.plan); return;
     case Job::Kind::TlsMining: tls_mining_session(ctx, rng, j.start, j.duration); return;
     case Job::Kind::Decoy: decoy_flow(ctx, rng, j.start, j.decoy, j.max_duration); return;
+    case Job::Kind::Sv2: sv2_session(ctx, rng, j.start, j.sv2, j.duration, j.sv2_options); return;
+    case Job::Kind::Sv2Decoy: sv2_decoy(ctx, rng, j.start, j.sv2_decoy); return;
   }
 }
 
@@ -152,6 +158,36 @@ std::vector<Job> tls_mining_plan(Rng& rng, const Options& o) {
     Job j = make_job(at(rng.uniform(0, span - 600)), Job::Kind::TlsMining);
     j.duration = static_cast<Nanos>(rng.uniform(240, 600) * static_cast<double>(kSec));
     jobs.push_back(j);
+  }
+  return jobs;
+}
+
+// Stratum V2: plaintext and Noise sessions among background flows, with binary decoys that open the same way.
+std::vector<Job> sv2_plan(Rng& rng, const Options& o, const Sv2Options& sv2) {
+  std::vector<Job> jobs;
+  const double span = 900;
+  const std::uint64_t background = o.flows.value_or(200);
+  for (std::uint64_t i = 0; i < background; ++i) {
+    Job j = make_job(at(rng.uniform(0, span - 30)), Job::Kind::Background);
+    j.background = pick_background(rng, false);
+    j.bg = pick_bg_options(rng, false);
+    jobs.push_back(j);
+  }
+  const auto sessions = std::max<std::uint64_t>(
+      4, static_cast<std::uint64_t>(o.mining_fraction.value_or(0.02) * static_cast<double>(background)));
+  for (std::uint64_t i = 0; i < sessions; ++i) {
+    Job j = make_job(at(rng.uniform(0, span - 400)), Job::Kind::Sv2);
+    j.sv2 = i % 2 == 0 ? Sv2Kind::Plaintext : Sv2Kind::Noise;
+    j.duration = static_cast<Nanos>(rng.uniform(120, 360) * static_cast<double>(kSec));
+    j.sv2_options = sv2;
+    jobs.push_back(j);
+  }
+  for (Sv2Decoy d : kAllSv2Decoys) {
+    for (int k = 0; k < 2; ++k) {
+      Job j = make_job(at(rng.uniform(0, span - 300)), Job::Kind::Sv2Decoy);
+      j.sv2_decoy = d;
+      jobs.push_back(j);
+    }
   }
   return jobs;
 }
@@ -224,6 +260,22 @@ int generate(const Options& o) {
         j.plan = std::move(s.plan);
         jobs.push_back(std::move(j));
       }
+    } else if (o.profile == "sv2") {
+      Sv2Options sv2;
+      if (!o.pool_endpoint.empty()) {
+        auto colon = o.pool_endpoint.rfind(':');
+        unsigned a = 0, b = 0, c = 0, d = 0, port = 0;
+        if (colon == std::string::npos ||
+            std::sscanf(o.pool_endpoint.c_str(), "%u.%u.%u.%u:%u", &a, &b, &c, &d, &port) != 5 || a > 255 || b > 255 ||
+            c > 255 || d > 255 || port == 0 || port > 65535) {
+          fmt::print(stderr, "mw-gen: --pool-endpoint wants IPv4:PORT, got {}\n", o.pool_endpoint);
+          return 1;
+        }
+        sv2.pool = IpAddr::v4(static_cast<std::uint8_t>(a), static_cast<std::uint8_t>(b), static_cast<std::uint8_t>(c),
+                              static_cast<std::uint8_t>(d));
+        sv2.pool_port = static_cast<std::uint16_t>(port);
+      }
+      jobs = sv2_plan(master, o, sv2);
     } else {
       jobs = tls_mining_plan(master, o);
     }
@@ -280,8 +332,9 @@ int main(int argc, char** argv) {
   app.add_option("--mining-fraction", o.mining_fraction, "share of flows that are mining sessions")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--profile", o.profile,
-                 "sample | isp | tls-mining | tls-evasion | hashrate (--flows = mining sessions)")
-      ->check(CLI::IsMember({"sample", "isp", "tls-mining", "tls-evasion", "hashrate"}));
+                 "sample | isp | tls-mining | tls-evasion | hashrate (--flows = mining sessions) | sv2")
+      ->check(CLI::IsMember({"sample", "isp", "tls-mining", "tls-evasion", "hashrate", "sv2"}));
+  app.add_option("--pool-endpoint", o.pool_endpoint, "sv2 profile: every session's pool is this IPv4:PORT");
   app.add_flag("--nanosecond", o.nanosecond, "nanosecond-resolution pcap magic");
   app.add_flag("--big-endian", o.big_endian, "write pcap headers big-endian");
   CLI11_PARSE(app, argc, argv);

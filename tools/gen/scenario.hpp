@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -148,5 +149,19 @@ inline constexpr Decoy kAllDecoys[] = {Decoy::Electrum, Decoy::BitcoindRpc, Deco
                                        Decoy::Http3333, Decoy::Binary4444,  Decoy::Telnet14444, Decoy::BitcoinP2p};
 // `max_duration` 0: the decoy's own choice (2-7 minutes).
 void decoy_flow(Context& ctx, Rng& rng, Nanos start, Decoy kind, Nanos max_duration = 0);
+
+// ---- Stratum V2 (scenarios_sv2.cpp) ----
+enum class Sv2Kind { Plaintext, Noise };
+struct Sv2Options {
+  std::optional<IpAddr> pool;  // a fixed pool endpoint (probe tests point it at a loopback test pool)
+  std::uint16_t pool_port = 0;
+};
+void sv2_session(Context& ctx, Rng& rng, Nanos start, Sv2Kind kind, Nanos duration, const Sv2Options& opt);
+// Binary flows that open like SV2 (64-byte first message, zero header bytes) and must stay silent.
+enum class Sv2Decoy { Bip324, Bip324Act234, Binary64, ZeroHeader };
+inline constexpr Sv2Decoy kAllSv2Decoys[] = {Sv2Decoy::Bip324, Sv2Decoy::Bip324Act234, Sv2Decoy::Binary64,
+                                             Sv2Decoy::ZeroHeader};
+std::string_view sv2_decoy_name(Sv2Decoy d);
+void sv2_decoy(Context& ctx, Rng& rng, Nanos start, Sv2Decoy kind);
 
 }  // namespace mwgen
