@@ -29,7 +29,7 @@ namespace minewatch::app {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
+extern "C" void on_sensor_stop_signal(int) { g_stop.store(true); }
 
 // Serialises the workers' events and keeps the first alert per host across workers.
 class LockedSink final : public detect::EventSink {
@@ -159,7 +159,7 @@ int run_sensor(const SensorOptions& opt) {
 
   g_stop.store(false);
   struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
+  sa.sa_handler = on_sensor_stop_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);

@@ -16,7 +16,7 @@ namespace minewatch::app {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop_signal(int) { g_stop = true; }
+extern "C" void on_simulate_pool_stop_signal(int) { g_stop = true; }
 
 }  // namespace
 
@@ -70,8 +70,8 @@ void add_simulate_pool_command(CLI::App& cli, CommandSet& commands) {
                  std::chrono::duration_cast<std::chrono::milliseconds>(spec->delay).count());
     }
     std::fflush(stdout);
-    std::signal(SIGINT, on_stop_signal);
-    std::signal(SIGTERM, on_stop_signal);
+    std::signal(SIGINT, on_simulate_pool_stop_signal);
+    std::signal(SIGTERM, on_simulate_pool_stop_signal);
     std::thread timer;
     if (args->duration_s > 0) {
       timer = std::thread([d = args->duration_s] {
