@@ -179,9 +179,9 @@ void add_report_command(CLI::App& cli, CommandSet& commands) {
     if (a->format == "json") {
       fmt::print(
           "{{\"owner_type\": \"{}\", \"ips\": {}, \"organisations\": {}, \"deliberate\": {}, \"compromised\": {}, "
-          "\"undetermined\": {}, \"all_mining_ips\": {}, \"statement\": \"{}\"}}\n",
+          "\"undetermined\": {}, \"all_mining_ips\": {}, \"statement\": {}}}\n",
           registry::to_string(s.type), s.ips, s.orgs, s.deliberate, s.compromised, s.undetermined, s.all_ips,
-          json_escape(s.sentence()));
+          json_string(s.sentence()));
     } else if (a->format == "csv") {
       fmt::print(
           "owner_type,ips,organisations,deliberate,compromised,undetermined,all_mining_ips\n{},{},{},{},{},{},{}\n",

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "events/json_writer.hpp"
+
 namespace minewatch::app {
 
 std::optional<ReportFormat> parse_report_format(std::string_view text) {
@@ -13,24 +15,10 @@ std::optional<ReportFormat> parse_report_format(std::string_view text) {
   return std::nullopt;
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out;
+std::string json_string(std::string_view s) {
+  fmt::memory_buffer out;
+  events::append_json_string(out, s);
+  return fmt::to_string(out);
 }
 
 namespace {
@@ -77,8 +65,8 @@ void ReportTable::print(std::FILE* out, ReportFormat format) const {
         fmt::print(out, "{}\n  {{", r ? "," : "");
         for (std::size_t c = 0; c < columns_.size(); ++c) {
           const auto& v = rows_[r][c];
-          std::string val = v.empty() ? "null" : columns_[c].numeric ? v : "\"" + json_escape(v) + "\"";
-          fmt::print(out, "{}\"{}\": {}", c ? ", " : "", json_escape(columns_[c].name), val);
+          std::string val = v.empty() ? "null" : columns_[c].numeric ? v : json_string(v);
+          fmt::print(out, "{}{}: {}", c ? ", " : "", json_string(columns_[c].name), val);
         }
         fmt::print(out, "}}");
       }

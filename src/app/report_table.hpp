@@ -30,6 +30,6 @@ class ReportTable {
 
 // "1.23 TH/s", "950 H/s": SI prefixes for hashrates.
 [[nodiscard]] std::string format_rate(double value, std::string_view unit);
-[[nodiscard]] std::string json_escape(std::string_view s);
+[[nodiscard]] std::string json_string(std::string_view s);  // quoted and escaped (events/json_writer)
 
 }  // namespace minewatch::app
