@@ -981,6 +981,44 @@ std::unique_ptr<Session> make_session(Context& ctx, Rng& rng, Nanos start, const
 
 }  // namespace
 
+int tls_mining_exchange(TcpConnection& c, Rng& rng, bool cryptonote, double work, double hashrate, Nanos end) {
+  std::vector<std::uint8_t> rec;
+  const auto record = [&](Side from, std::size_t plain) {
+    rec.clear();
+    tls_records(rng, plain + 17, rec);  // AEAD tag + content type
+    c.send(from, std::span<const std::uint8_t>{rec});
+  };
+  const auto rtt = [&] {
+    c.wait(c.timing().server_rtt + static_cast<Nanos>(rng.uniform(0.5, 20.0) * static_cast<double>(kMs)));
+  };
+  // Login / subscribe+authorize, then the first job.
+  c.wait(c.timing().client_rtt);
+  record(Side::Client, cryptonote ? rng.range(260, 340) : rng.range(150, 220));
+  rtt();
+  record(Side::Server, cryptonote ? rng.range(480, 640) : rng.range(1000, 1400));
+  Nanos next_share = c.now() + static_cast<Nanos>(rng.exponential(work / hashrate) * static_cast<double>(kSec));
+  const double job_mean = cryptonote ? 90.0 : 40.0;
+  Nanos next_job = c.now() + static_cast<Nanos>(rng.uniform(0.2, 1.0) * job_mean * static_cast<double>(kSec));
+  int shares = 0;
+  for (;;) {
+    const Nanos t = std::min(next_share, next_job);
+    if (t > end) break;
+    c.wait_until(t);
+    if (t == next_job) {
+      record(Side::Server, cryptonote ? rng.range(380, 520) : rng.range(800, 1200));
+      next_job = c.now() + static_cast<Nanos>(rng.uniform(0.5, 1.5) * job_mean * static_cast<double>(kSec));
+    } else {
+      record(Side::Client, cryptonote ? rng.range(190, 230) : rng.range(140, 170));
+      rtt();
+      record(Side::Server, cryptonote ? rng.range(60, 80) : rng.range(38, 46));
+      ++shares;
+      next_share += static_cast<Nanos>(rng.exponential(work / hashrate) * static_cast<double>(kSec));
+    }
+  }
+  c.wait_until(end);
+  return shares;
+}
+
 void tls_mining_session(Context& ctx, Rng& rng, Nanos start, Nanos duration) {
   const bool v6 = rng.chance(0.1);
   const IpAddr miner = v6 ? next_miner_v6(ctx) : next_miner_v4(ctx);
@@ -1005,41 +1043,7 @@ void tls_mining_session(Context& ctx, Rng& rng, Nanos start, Nanos duration) {
   TcpConnection c(ctx.cap, rng, addr, start + 60 * kMs, random_timing(rng));
   c.handshake();
   tls_handshake(c, rng, sni, rng.chance(0.5));
-  std::vector<std::uint8_t> rec;
-  const auto record = [&](Side from, std::size_t plain) {
-    rec.clear();
-    tls_records(rng, plain + 17, rec);  // AEAD tag + content type
-    c.send(from, std::span<const std::uint8_t>{rec});
-  };
-  const auto rtt = [&] {
-    c.wait(c.timing().server_rtt + static_cast<Nanos>(rng.uniform(0.5, 20.0) * static_cast<double>(kMs)));
-  };
-  // Login / subscribe+authorize, then the first job.
-  c.wait(c.timing().client_rtt);
-  record(Side::Client, cryptonote ? rng.range(260, 340) : rng.range(150, 220));
-  rtt();
-  record(Side::Server, cryptonote ? rng.range(480, 640) : rng.range(1000, 1400));
-  const Nanos end = start + duration;
-  Nanos next_share = c.now() + static_cast<Nanos>(rng.exponential(work / hashrate) * static_cast<double>(kSec));
-  const double job_mean = cryptonote ? 90.0 : 40.0;
-  Nanos next_job = c.now() + static_cast<Nanos>(rng.uniform(0.2, 1.0) * job_mean * static_cast<double>(kSec));
-  int shares = 0;
-  for (;;) {
-    const Nanos t = std::min(next_share, next_job);
-    if (t > end) break;
-    c.wait_until(t);
-    if (t == next_job) {
-      record(Side::Server, cryptonote ? rng.range(380, 520) : rng.range(800, 1200));
-      next_job = c.now() + static_cast<Nanos>(rng.uniform(0.5, 1.5) * job_mean * static_cast<double>(kSec));
-    } else {
-      record(Side::Client, cryptonote ? rng.range(190, 230) : rng.range(140, 170));
-      rtt();
-      record(Side::Server, cryptonote ? rng.range(60, 80) : rng.range(38, 46));
-      ++shares;
-      next_share += static_cast<Nanos>(rng.exponential(work / hashrate) * static_cast<double>(kSec));
-    }
-  }
-  c.wait_until(end);
+  const int shares = tls_mining_exchange(c, rng, cryptonote, work, hashrate, start + duration);
   if (rng.chance(0.5)) {
     c.close_fin(Side::Client);
   } else {

@@ -81,40 +81,7 @@ void run_session(Context& ctx, Rng& rng, const Session& s) {
   TcpConnection c(ctx.cap, rng, addr, s.start + 60 * kMs, random_timing(rng));
   c.handshake();
   tls_handshake(c, rng, s.sni, rng.chance(0.5));
-  std::vector<std::uint8_t> rec;
-  const auto record = [&](Side from, std::size_t plain) {
-    rec.clear();
-    tls_records(rng, plain + 17, rec);
-    c.send(from, std::span<const std::uint8_t>{rec});
-  };
-  const auto rtt = [&] {
-    c.wait(c.timing().server_rtt + static_cast<Nanos>(rng.uniform(0.5, 20.0) * static_cast<double>(kMs)));
-  };
-  c.wait(c.timing().client_rtt);
-  record(Side::Client, cryptonote ? rng.range(260, 340) : rng.range(150, 220));
-  rtt();
-  record(Side::Server, cryptonote ? rng.range(480, 640) : rng.range(1000, 1400));
-  const Nanos end = s.start + s.duration;
-  Nanos next_share = c.now() + static_cast<Nanos>(rng.exponential(work / hashrate) * static_cast<double>(kSec));
-  const double job_mean = cryptonote ? 90.0 : 40.0;
-  Nanos next_job = c.now() + static_cast<Nanos>(rng.uniform(0.2, 1.0) * job_mean * static_cast<double>(kSec));
-  int shares = 0;
-  for (;;) {
-    const Nanos t = std::min(next_share, next_job);
-    if (t > end) break;
-    c.wait_until(t);
-    if (t == next_job) {
-      record(Side::Server, cryptonote ? rng.range(380, 520) : rng.range(800, 1200));
-      next_job = c.now() + static_cast<Nanos>(rng.uniform(0.5, 1.5) * job_mean * static_cast<double>(kSec));
-    } else {
-      record(Side::Client, cryptonote ? rng.range(190, 230) : rng.range(140, 170));
-      rtt();
-      record(Side::Server, cryptonote ? rng.range(60, 80) : rng.range(38, 46));
-      ++shares;
-      next_share += static_cast<Nanos>(rng.exponential(work / hashrate) * static_cast<double>(kSec));
-    }
-  }
-  c.wait_until(end);
+  const int shares = tls_mining_exchange(c, rng, cryptonote, work, hashrate, s.start + s.duration);
   if (rng.chance(0.5)) {
     c.close_fin(Side::Client);
   } else {
