@@ -140,11 +140,12 @@ class MmdbImporter {
     }
   }
 
-  // A string at `path` (nullptr-terminated list of keys); empty when absent or not a string.
-  std::optional<std::string> get_string(MMDB_entry_s entry, std::initializer_list<const char*> keys, bool& bad) {
+  // The value at `keys`; nullopt when absent, or when the record is broken (then `bad` is set and the
+  // record reported).
+  std::optional<MMDB_entry_data_s> get_value(MMDB_entry_s entry, std::initializer_list<const char*> keys, bool& bad) {
     std::vector<const char*> path(keys);
     path.push_back(nullptr);
-    MMDB_entry_data_s value;
+    MMDB_entry_data_s value{};
     const int status = MMDB_aget_value(&entry, &value, path.data());
     if (status == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) return std::nullopt;
     if (status != MMDB_SUCCESS) {
@@ -152,21 +153,22 @@ class MmdbImporter {
       reject(entry.offset, std::string("data record: ") + MMDB_strerror(status));
       return std::nullopt;
     }
+    return value;
+  }
+
+  // A string at `path` (nullptr-terminated list of keys); empty when absent or not a string.
+  std::optional<std::string> get_string(MMDB_entry_s entry, std::initializer_list<const char*> keys, bool& bad) {
+    auto found = get_value(entry, keys, bad);
+    if (!found) return std::nullopt;
+    const MMDB_entry_data_s& value = *found;
     if (!value.has_data || value.type != MMDB_DATA_TYPE_UTF8_STRING) return std::nullopt;
     return std::string(value.utf8_string, value.data_size);
   }
 
   std::optional<std::uint64_t> get_uint(MMDB_entry_s entry, std::initializer_list<const char*> keys, bool& bad) {
-    std::vector<const char*> path(keys);
-    path.push_back(nullptr);
-    MMDB_entry_data_s value;
-    const int status = MMDB_aget_value(&entry, &value, path.data());
-    if (status == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) return std::nullopt;
-    if (status != MMDB_SUCCESS) {
-      bad = true;
-      reject(entry.offset, std::string("data record: ") + MMDB_strerror(status));
-      return std::nullopt;
-    }
+    auto found = get_value(entry, keys, bad);
+    if (!found) return std::nullopt;
+    const MMDB_entry_data_s& value = *found;
     if (!value.has_data) return std::nullopt;
     switch (value.type) {
       case MMDB_DATA_TYPE_UINT16: return value.uint16;
@@ -179,16 +181,9 @@ class MmdbImporter {
   }
 
   std::optional<bool> get_bool(MMDB_entry_s entry, std::initializer_list<const char*> keys, bool& bad) {
-    std::vector<const char*> path(keys);
-    path.push_back(nullptr);
-    MMDB_entry_data_s value;
-    const int status = MMDB_aget_value(&entry, &value, path.data());
-    if (status == MMDB_LOOKUP_PATH_DOES_NOT_MATCH_DATA_ERROR) return std::nullopt;
-    if (status != MMDB_SUCCESS) {
-      bad = true;
-      reject(entry.offset, std::string("data record: ") + MMDB_strerror(status));
-      return std::nullopt;
-    }
+    auto found = get_value(entry, keys, bad);
+    if (!found) return std::nullopt;
+    const MMDB_entry_data_s& value = *found;
     if (!value.has_data || value.type != MMDB_DATA_TYPE_BOOLEAN) return std::nullopt;
     return value.boolean;
   }
