@@ -32,17 +32,7 @@ struct FileCloser {
 
 // Sums the counters of successive captures; peaks are the largest of any capture.
 void add_run(detect::EngineStats& to, const detect::EngineStats& s) {
-  to.packets += s.packets;
-  to.bytes += s.bytes;
-  to.flows += s.flows;
-  to.tcp_flows_inspected += s.tcp_flows_inspected;
-  to.mining_flows += s.mining_flows;
-  to.dns_messages += s.dns_messages;
-  to.dns_pool_lookups += s.dns_pool_lookups;
-  to.flows_evicted += s.flows_evicted;
-  to.mining_flows_evicted += s.mining_flows_evicted;
-  to.flows_model_scored += s.flows_model_scored;
-  to.flows_model_positive += s.flows_model_positive;
+  to.add_counters(s);
   to.peak_open_flows = std::max(to.peak_open_flows, s.peak_open_flows);
   to.peak_open_inspections = std::max(to.peak_open_inspections, s.peak_open_inspections);
 }

@@ -152,6 +152,25 @@ struct EngineStats {
   std::uint64_t peak_open_inspections = 0;
   std::uint64_t flows_model_scored = 0;    // flows the behaviour model scored
   std::uint64_t flows_model_positive = 0;  // ... at or above its threshold (a weak signal, never an alert alone)
+
+  // Adds another run's or worker's counters. Peaks and gauges are the caller's: successive captures
+  // keep the larger peak, concurrent workers add theirs.
+  void add_counters(const EngineStats& s) {
+    packets += s.packets;
+    bytes += s.bytes;
+    flows += s.flows;
+    tcp_flows_inspected += s.tcp_flows_inspected;
+    mining_flows += s.mining_flows;
+    dns_messages += s.dns_messages;
+    dns_pool_lookups += s.dns_pool_lookups;
+    flows_evicted += s.flows_evicted;
+    dns_answers_cached += s.dns_answers_cached;
+    endpoint_signals += s.endpoint_signals;
+    mining_flows_evicted += s.mining_flows_evicted;
+    dns_observed += s.dns_observed;
+    flows_model_scored += s.flows_model_scored;
+    flows_model_positive += s.flows_model_positive;
+  }
 };
 
 class Engine {

@@ -169,18 +169,7 @@ class Merger {
 };
 
 void add_stats(detect::EngineStats& to, const detect::EngineStats& s) {
-  to.packets += s.packets;
-  to.bytes += s.bytes;
-  to.flows += s.flows;
-  to.tcp_flows_inspected += s.tcp_flows_inspected;
-  to.mining_flows += s.mining_flows;
-  to.dns_messages += s.dns_messages;
-  to.dns_pool_lookups += s.dns_pool_lookups;
-  to.flows_evicted += s.flows_evicted;
-  to.mining_flows_evicted += s.mining_flows_evicted;
-  to.dns_observed += s.dns_observed;
-  to.flows_model_scored += s.flows_model_scored;
-  to.flows_model_positive += s.flows_model_positive;
+  to.add_counters(s);
   // Workers peak at different moments: the sum is an upper bound of the whole pipeline's peak.
   to.peak_open_flows += s.peak_open_flows;
   to.open_inspections += s.open_inspections;
