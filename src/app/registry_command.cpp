@@ -39,7 +39,7 @@ std::optional<Timestamp> parse_time(std::string_view text) {
   tm.tm_hour = h;
   tm.tm_min = mi;
   tm.tm_sec = sec;
-  return Timestamp::from_parts(timegm(&tm), 0);
+  return Timestamp::checked_from_parts(timegm(&tm), 0);
 }
 
 std::unique_ptr<store::Store> open_or_report(const std::string& db) {

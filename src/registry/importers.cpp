@@ -166,14 +166,14 @@ std::optional<Timestamp> parse_time(std::string_view s) {
   if (std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; })) {
     const auto dot = s.find('.');
     std::int64_t sec = 0;
-    if (!parse_uint(s.substr(0, dot), sec) || sec > 253402300799) return std::nullopt;
+    if (!parse_uint(s.substr(0, dot), sec)) return std::nullopt;
     std::int64_t ns = 0;
     if (dot != std::string_view::npos) {
       const std::string_view frac = s.substr(dot + 1);
       if (frac.empty() || frac.size() > 9 || !parse_uint(frac, ns)) return std::nullopt;
       for (std::size_t i = frac.size(); i < 9; ++i) ns *= 10;
     }
-    return Timestamp::from_parts(sec, ns);
+    return Timestamp::checked_from_parts(sec, ns);
   }
   // RFC 3339: YYYY-MM-DD[T ]HH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
   if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
@@ -209,7 +209,7 @@ std::optional<Timestamp> parse_time(std::string_view s) {
     return std::nullopt;
   }
   const std::int64_t sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
-  return Timestamp::from_parts(sec, ns);
+  return Timestamp::checked_from_parts(sec, ns);
 }
 
 namespace {

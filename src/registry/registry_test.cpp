@@ -177,6 +177,12 @@ TEST(ParseTime, AcceptsRfc3339AndUnixSeconds) {
   EXPECT_FALSE(parse_time("yesterday"));
   EXPECT_FALSE(parse_time("2026-13-01T00:00:00Z"));
   EXPECT_FALSE(parse_time("2026-11-21T00:00:00"));  // no zone: ambiguous
+  // Outside what int64 nanoseconds hold (1677..2262): rejected, never overflowed (a fuzzer found year 1013).
+  EXPECT_FALSE(parse_time("1013-11-20T00:00:00Z"));
+  EXPECT_FALSE(parse_time("9999-12-31T23:59:59Z"));
+  EXPECT_FALSE(parse_time("253402300799"));
+  EXPECT_FALSE(parse_time("99999999999999999999"));
+  EXPECT_TRUE(parse_time("2262-04-11T00:00:00Z"));
 }
 
 constexpr std::string_view kMappings =
