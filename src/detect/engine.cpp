@@ -249,16 +249,9 @@ void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
   const intel::PoolList& pools = *ctx_.pools;
 
   // Passive DNS: which names resolved to this address.
-  std::string pool_name;
-  std::size_t other_names = 0;
-  pdns_.names_for(server, ts, [&](std::string_view name) {
-    if (pools.match(name)) {
-      if (pool_name.empty()) pool_name = name;
-    } else {
-      ++other_names;
-    }
-    return true;
-  });
+  const intel::PassiveDns::AddressNames names = pdns_.lookup(server, ts);
+  const std::string_view pool_name = names.pool_name;
+  const std::size_t other_names = names.other_names;
   const bool shared = other_names > 0 || sni == ServerName::Other;
   const double demote = shared ? cfg.shared_address_factor : 1.0;
   auto why_shared = [&]() -> std::string {
@@ -327,18 +320,19 @@ void Engine::handle_tcp_dns(const Table::Entry* e, const PacketView& pkt) {
 void Engine::handle_dns_message(const Table::Entry* e, const protocols::dns::DnsMessage& msg, const PacketView& pkt) {
   if (e) ++stats_.dns_messages;
   if (!msg.has_question) return;
+  // Whether the name is a pool's is decided once here, so the per-flow passive-DNS question is cheap.
+  const auto pool = ctx_.pools->match(msg.question.name.view());
   if (msg.is_response && msg.rcode == 0 && msg.answers_size > 0) {
     // The answer, CNAMEs followed, belongs to the name the client asked for.
     protocols::dns::ResolvedChain chain;
     if (protocols::dns::resolve_chain(msg, chain) > 0) {
       for (const auto& a : chain.address_list()) {
-        pdns_.record(msg.question.name.view(), a, chain.min_ttl, pkt.ts);
+        pdns_.record(msg.question.name.view(), a, chain.min_ttl, pkt.ts, pool.has_value());
         ++stats_.dns_answers_cached;
       }
     }
   }
   if (!e) return;  // observed for the cache only: another worker owns the flow
-  auto pool = ctx_.pools->match(msg.question.name.view());
   if (!pool) return;
   ++stats_.dns_pool_lookups;
   // The host that asked is the would-be miner: the query's sender, or the response's receiver.

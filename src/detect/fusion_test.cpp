@@ -3,6 +3,7 @@
 // weak signal never raises an alert.
 #include "detect/fusion.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -344,6 +345,39 @@ TEST(PassiveDns, BoundedLruWithTtlByPacketTime) {
   EXPECT_EQ(names, std::vector<std::string>{"a.example"});
   EXPECT_EQ(d.addresses_for("A.Example.", t0), (std::vector<IpAddress>{ip("192.0.2.1"), ip("192.0.2.2")}));
   EXPECT_TRUE(d.addresses_for("a.example", t0 + std::chrono::seconds{61}).empty()) << "expired by packet time";
+}
+
+TEST(PassiveDns, LookupSeparatesPoolNamesFromOtherNames) {
+  intel::PassiveDns d({.max_entries = 1000, .grace = std::chrono::seconds{0}});
+  const Timestamp t0{1'000'000'000'000};
+  const IpAddress cdn = ip("198.51.100.7");
+  d.record("old.pool.example", cdn, 30, t0, true);
+  d.record("new.pool.example", cdn, 600, t0 + std::chrono::seconds{1}, true);
+  for (int i = 0; i < 100; ++i) d.record(fmt::format("site{}.example", i), cdn, i < 50 ? 10 : 600, t0);
+  auto names = d.lookup(cdn, t0 + std::chrono::seconds{2});
+  EXPECT_EQ(names.pool_name, "new.pool.example") << "the newest valid pool name";
+  EXPECT_EQ(names.other_names, 100u) << "a CDN address: shared";
+  names = d.lookup(cdn, t0 + std::chrono::seconds{100});
+  EXPECT_EQ(names.pool_name, "new.pool.example");
+  EXPECT_EQ(names.other_names, 100u) << "still shared: half its names are valid";
+  names = d.lookup(cdn, t0 + std::chrono::seconds{700});
+  EXPECT_EQ(names.pool_name, "");
+  EXPECT_EQ(names.other_names, 0u) << "every name expired";
+  EXPECT_EQ(d.lookup(ip("192.0.2.9"), t0).pool_name, "");
+  // Eviction unlinks an entry from its address's list: a full cache keeps answering correctly.
+  intel::PassiveDns small({.max_entries = 2, .grace = std::chrono::seconds{0}});
+  small.record("a.pool.example", cdn, 60, t0, true);
+  small.record("x.example", cdn, 60, t0);
+  small.record("y.example", cdn, 60, t0);  // evicts a.pool.example
+  names = small.lookup(cdn, t0);
+  EXPECT_EQ(names.pool_name, "");
+  EXPECT_EQ(names.other_names, 2u);
+  small.record("A.Pool.Example.", cdn, 60, t0, true);  // evicts x.example
+  names = small.lookup(cdn, t0);
+  EXPECT_EQ(names.pool_name, "a.pool.example");
+  EXPECT_EQ(names.other_names, 1u);
+  EXPECT_EQ(small.size(), 2u);
+  EXPECT_EQ(small.evictions(), 2u);
 }
 
 }  // namespace

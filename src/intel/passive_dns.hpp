@@ -5,12 +5,16 @@
 // least recently written evicted first. Time is packet time, so the same input always yields the same
 // cache; each Engine owns one (no globals), and the parallel pipeline shows every worker every DNS
 // answer, so their caches are identical.
+//
+// Built for the per-flow question "which pool name, and how many other names, resolved to this
+// address?": whether a name is a pool's is decided once when its answer is recorded, and each address
+// keeps its pool names and its other names in two newest-first lists, so the question costs a few
+// entries even for a CDN address that answers for thousands of names.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <list>
-#include <map>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,37 +37,58 @@ class PassiveDns {
   explicit PassiveDns(PassiveDnsConfig config = {}) : config_(config) {}
 
   // `name` (the name the client asked for, CNAMEs already followed) resolved to `address` for `ttl`
-  // seconds from `now`. A repeated answer refreshes the entry.
-  void record(std::string_view name, const IpAddress& address, std::uint32_t ttl, Timestamp now);
+  // seconds from `now`; `pool`: the name is a listed pool's (the caller's pool list decided). A
+  // repeated answer refreshes the entry.
+  void record(std::string_view name, const IpAddress& address, std::uint32_t ttl, Timestamp now, bool pool = false);
+
+  struct AddressNames {
+    std::string_view pool_name;  // the newest pool name still valid at `now`, "" when none
+    // Names that are not pools' cached for the address, when at least one of them is still valid at
+    // `now` (0 otherwise): the address is shared, e.g. a CDN's.
+    std::size_t other_names = 0;
+  };
+  [[nodiscard]] AddressNames lookup(const IpAddress& address, Timestamp now) const;
 
   // Calls f(name) for each name still valid at `now` that resolved to `address`, newest first.
-  // Stops early when f returns false.
+  // Stops early when f returns false. For diagnostics and tests; the engine asks lookup().
   template <typename F>
   void names_for(const IpAddress& address, Timestamp now, F&& f) const {
-    auto [lo, hi] = by_address_.equal_range(address);
     std::vector<const Entry*> found;
-    for (auto it = lo; it != hi; ++it) {
-      if (valid(*it->second, now)) found.push_back(&*it->second);
+    if (auto it = by_address_.find(address); it != by_address_.end()) {
+      for (std::uint32_t head : {it->second.pool_head, it->second.other_head}) {
+        for (std::uint32_t i = head; i != kNone; i = entries_[i].addr_next) {
+          if (valid(entries_[i], now)) found.push_back(&entries_[i]);
+        }
+      }
     }
     std::sort(found.begin(), found.end(), [](const Entry* a, const Entry* b) { return a->seq > b->seq; });
     for (const Entry* e : found) {
       if (!f(e->name())) return;
     }
   }
-  // Addresses `name` resolved to, still valid at `now`, in address order.
+  // Addresses `name` resolved to, still valid at `now`, in address order. Scans the whole cache: for
+  // diagnostics and tests, not for the packet path.
   [[nodiscard]] std::vector<IpAddress> addresses_for(std::string_view name, Timestamp now) const;
 
-  [[nodiscard]] std::size_t size() const { return lru_.size(); }
+  [[nodiscard]] std::size_t size() const { return size_; }
   [[nodiscard]] std::uint64_t evictions() const { return evictions_; }
 
  private:
+  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
   struct Entry {
-    std::string key;  // name '\0' address bytes
-    std::size_t name_len = 0;
+    const std::string* key = nullptr;  // lowercase name '\0' address bytes, owned by by_key_
+    std::uint16_t name_len = 0;
+    bool pool = false;
     IpAddress address;
     Timestamp expires{};
-    std::uint64_t seq = 0;  // write order, for "newest first"
-    [[nodiscard]] std::string_view name() const { return std::string_view{key}.substr(0, name_len); }
+    std::uint64_t seq = 0;                               // write order, for "newest first"
+    std::uint32_t lru_prev = kNone, lru_next = kNone;    // all entries, most recently written first
+    std::uint32_t addr_prev = kNone, addr_next = kNone;  // this address's pool or other names
+    [[nodiscard]] std::string_view name() const { return std::string_view{*key}.substr(0, name_len); }
+  };
+  struct AddressSlot {
+    std::uint32_t pool_head = kNone, other_head = kNone;
+    std::uint32_t others = 0;  // entries in the other_head list
   };
   struct IpHash {
     std::size_t operator()(const IpAddress& a) const {
@@ -71,14 +96,22 @@ class PassiveDns {
           std::string_view{reinterpret_cast<const char*>(a.bytes.data()), a.bytes.size()});
     }
   };
-  using List = std::list<Entry>;
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   [[nodiscard]] bool valid(const Entry& e, Timestamp now) const { return now <= e.expires + config_.grace; }
+  void link_front(std::uint32_t i);
+  void unlink(std::uint32_t i);
   void evict_oldest();
 
   PassiveDnsConfig config_;
-  List lru_;                                                   // front: most recently written
-  std::map<std::string, List::iterator, std::less<>> by_key_;  // ordered: a name's addresses are adjacent
-  std::unordered_multimap<IpAddress, List::iterator, IpHash> by_address_;
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> free_;
+  std::uint32_t lru_head_ = kNone, lru_tail_ = kNone;
+  std::size_t size_ = 0;
+  std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> by_key_;
+  std::unordered_map<IpAddress, AddressSlot, IpHash> by_address_;
   std::uint64_t seq_ = 0;
   std::uint64_t evictions_ = 0;
 };
