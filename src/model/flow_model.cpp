@@ -126,6 +126,7 @@ Result<FlowModel> FlowModel::parse(std::string_view text) {
   }
   if (!r.next_line() || r.token() != "end" || !r.at_line_end()) return r.fail("expected 'end'");
   if (r.next_line()) return r.fail("text after 'end'");
+  m.build_perfect();
   return m;
 }
 
@@ -133,6 +134,17 @@ double FlowModel::score(const FeatureVector& features) const {
   // sklearn's trees compare float32 features against double thresholds; so do we, for equal scores.
   std::array<double, kFeatureCount> x;
   for (std::size_t i = 0; i < kFeatureCount; ++i) x[i] = static_cast<double>(static_cast<float>(features[i]));
+  const double raw = perfect_depth_ != 0 ? raw_perfect(x) : raw_walk(x);
+  return 1.0 / (1.0 + std::exp(-raw));
+}
+
+double FlowModel::score_by_walk(const FeatureVector& features) const {
+  std::array<double, kFeatureCount> x;
+  for (std::size_t i = 0; i < kFeatureCount; ++i) x[i] = static_cast<double>(static_cast<float>(features[i]));
+  return 1.0 / (1.0 + std::exp(-raw_walk(x)));
+}
+
+double FlowModel::raw_walk(const std::array<double, kFeatureCount>& x) const {
   double raw = bias_;
   const Node* nodes = nodes_.data();
   for (std::uint32_t root : roots_) {
@@ -140,7 +152,70 @@ double FlowModel::score(const FeatureVector& features) const {
     while (n->feature >= 0) n = nodes + (x[static_cast<std::size_t>(n->feature)] <= n->value ? n->left : n->right);
     raw += n->value;
   }
-  return 1.0 / (1.0 + std::exp(-raw));
+  return raw;
+}
+
+double FlowModel::raw_perfect(const std::array<double, kFeatureCount>& x) const {
+  // Same leaves, summed in the same order as raw_walk: the scores are bit-identical.
+  const std::size_t depth = perfect_depth_;
+  const std::size_t splits = (std::size_t{1} << depth) - 1;
+  const Split* s = perfect_splits_.data();
+  const double* leaves = perfect_leaves_.data();
+  double raw = bias_;
+  for (std::size_t t = 0; t < roots_.size(); ++t, s += splits, leaves += splits + 1) {
+    std::size_t i = 0;
+    for (std::size_t level = 0; level < depth; ++level) {
+      const Split& sp = s[i];
+      i = 2 * i + 1 + static_cast<std::size_t>(!(x[sp.feature] <= sp.threshold));
+    }
+    raw += leaves[i - splits];
+  }
+  return raw;
+}
+
+void FlowModel::build_perfect() {
+  // Depth of every tree (children come after their parents, so one backward pass suffices).
+  std::vector<std::size_t> height(nodes_.size(), 0);
+  for (std::size_t i = nodes_.size(); i-- > 0;) {
+    const Node& n = nodes_[i];
+    if (n.feature >= 0) height[i] = 1 + std::max(height[n.left], height[n.right]);
+  }
+  std::size_t depth = 0;
+  for (std::uint32_t root : roots_) depth = std::max(depth, height[root]);
+  if (depth == 0 || depth > kMaxPerfectDepth) return;
+  const std::size_t splits = (std::size_t{1} << depth) - 1;
+  perfect_splits_.assign(roots_.size() * splits, Split{});
+  perfect_leaves_.assign(roots_.size() * (splits + 1), 0.0);
+  for (std::size_t t = 0; t < roots_.size(); ++t) {
+    Split* s = perfect_splits_.data() + t * splits;
+    double* leaves = perfect_leaves_.data() + t * (splits + 1);
+    // (node, heap position, level); a leaf reached early fills its whole subtree.
+    struct Item {
+      std::uint32_t node;
+      std::size_t pos, level;
+    };
+    std::vector<Item> stack{{roots_[t], 0, 0}};
+    while (!stack.empty()) {
+      const Item it = stack.back();
+      stack.pop_back();
+      const Node& n = nodes_[it.node];
+      if (it.level == depth) {
+        leaves[it.pos - splits] = n.value;
+        continue;
+      }
+      if (n.feature >= 0) {
+        s[it.pos] = Split{n.value, static_cast<std::uint32_t>(n.feature)};
+        stack.push_back({n.left, 2 * it.pos + 1, it.level + 1});
+        stack.push_back({n.right, 2 * it.pos + 2, it.level + 1});
+      } else {
+        // Both ways lead to this leaf; the comparison's outcome does not matter.
+        s[it.pos] = Split{0.0, 0};
+        stack.push_back({it.node, 2 * it.pos + 1, it.level + 1});
+        stack.push_back({it.node, 2 * it.pos + 2, it.level + 1});
+      }
+    }
+  }
+  perfect_depth_ = depth;
 }
 
 }  // namespace minewatch::model

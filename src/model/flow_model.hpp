@@ -38,6 +38,9 @@ class FlowModel {
 
   // Probability in [0, 1] that the flow is mining.
   [[nodiscard]] double score(const FeatureVector& features) const;
+  // score() by walking each tree node by node, never through the branch-free layout (for tests).
+  [[nodiscard]] double score_by_walk(const FeatureVector& features) const;
+  [[nodiscard]] bool branch_free() const { return perfect_depth_ != 0; }
   [[nodiscard]] double threshold() const { return threshold_; }
   [[nodiscard]] bool is_mining(double score) const { return score >= threshold_; }
   [[nodiscard]] std::size_t trees() const { return roots_.size(); }
@@ -54,6 +57,21 @@ class FlowModel {
   };
   std::vector<Node> nodes_;
   std::vector<std::uint32_t> roots_;
+  // The same trees as perfect binary trees of depth perfect_depth_ (a leaf above that depth is a split
+  // that sends both ways to copies of it), walked without branches: a fixed number of steps, the next
+  // index computed from the comparison. Mispredicted branches dominated the plain walk. Built when
+  // every tree is at most kMaxPerfectDepth deep (sklearn's max_depth=4 gives 4); 0 = not built.
+  static constexpr std::size_t kMaxPerfectDepth = 6;
+  struct Split {
+    double threshold = 0;
+    std::uint32_t feature = 0;
+  };
+  std::size_t perfect_depth_ = 0;
+  std::vector<Split> perfect_splits_;   // per tree 2^D - 1, heap order
+  std::vector<double> perfect_leaves_;  // per tree 2^D
+  void build_perfect();
+  [[nodiscard]] double raw_walk(const std::array<double, kFeatureCount>& x) const;
+  [[nodiscard]] double raw_perfect(const std::array<double, kFeatureCount>& x) const;
   double bias_ = 0;
   double threshold_ = 0.5;
 };

@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -59,6 +61,39 @@ TEST(FlowModel, ScoresATinyTreeLikeTheFormatSays) {
   f[0] = 30;
   EXPECT_DOUBLE_EQ(m->score(f), 1.0 / (1.0 + std::exp(-2.5)));
   EXPECT_TRUE(m->is_mining(m->score(f)));
+}
+
+TEST(FlowModel, BranchFreeLayoutScoresExactlyLikeTheTreeWalk) {
+  const FlowModel& m = FlowModel::embedded();
+  ASSERT_TRUE(m.branch_free()) << "the shipped model is shallow enough for the branch-free layout";
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-3.0, 12.0);
+  const double specials[] = {std::nan(""), std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity(), 0.0};
+  for (int k = 0; k < 20000; ++k) {
+    FeatureVector f{};
+    for (auto& v : f) v = (rng() % 50 == 0) ? specials[rng() % 4] : u(rng);
+    ASSERT_EQ(m.score(f), m.score_by_walk(f)) << "vector " << k;
+  }
+  // An unbalanced tree (a leaf at depth 1 beside a subtree of depth 3) is padded correctly.
+  auto lopsided = FlowModel::parse(
+      tiny_model("tree 7\nsplit 0 10.5 1 2\nleaf -1.5\nsplit 1 0.5 3 4\nleaf 0.25\nsplit 2 1.5 5 6\nleaf 1\nleaf 2\n"));
+  ASSERT_TRUE(lopsided.has_value()) << lopsided.error().message;
+  ASSERT_TRUE(lopsided->branch_free());
+  for (double a : {4.0, 30.0})
+    for (double b : {0.0, 1.0})
+      for (double c : {1.0, 2.0}) {
+        FeatureVector f{};
+        f[0] = a;
+        f[1] = b;
+        f[2] = c;
+        EXPECT_EQ(lopsided->score(f), lopsided->score_by_walk(f)) << a << " " << b << " " << c;
+      }
+  FeatureVector f{};
+  f[0] = 30;
+  f[1] = 1;
+  f[2] = 2;
+  EXPECT_DOUBLE_EQ(lopsided->score(f), 1.0 / (1.0 + std::exp(-2.5)));
 }
 
 TEST(FlowModel, RejectsBrokenModelsNamingTheLine) {
