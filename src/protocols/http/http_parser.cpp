@@ -243,6 +243,15 @@ HttpStatus parse_chunked(std::string_view text, std::size_t pos, HttpMessage& ou
   return HttpStatus::Parsed;
 }
 
+// False when the first non-blank byte shows the text is not a JSON object or array (nor blank).
+bool json_start_possible(std::string_view text) {
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    return c == '{' || c == '[';
+  }
+  return true;
+}
+
 bool status_has_no_body(std::uint16_t code) { return (code >= 100 && code < 200) || code == 204 || code == 304; }
 
 // --- interpretation -------------------------------------------------------------------------------
@@ -277,7 +286,8 @@ void set_work_from_target(double target, MiningMessage& out) {
 ParseStatus interpret_request(const HttpMessage& msg, jsonrpc::JsonRpcParser& json, MiningMessage& out,
                               Anomaly& anomaly) {
   Anomaly body_anomaly{};  // a body that is not JSON-RPC is ordinary web traffic, not an anomaly
-  const jsonrpc::RpcMessage* rpc = msg.body.empty() ? nullptr : json.decode(msg.body, body_anomaly);
+  const jsonrpc::RpcMessage* rpc =
+      !msg.body.empty() && json_start_possible(msg.body) ? json.decode(msg.body, body_anomaly) : nullptr;
   bool mining = false;
   if (rpc != nullptr && rpc->has_method) {
     out.has_id = rpc->has_id;
@@ -357,7 +367,8 @@ bool is_bare_result(const jsonrpc::RpcMessage& rpc) {
 
 ParseStatus interpret_response(const HttpMessage& msg, jsonrpc::JsonRpcParser& json, MiningMessage& out) {
   Anomaly body_anomaly{};
-  const jsonrpc::RpcMessage* rpc = msg.body.empty() ? nullptr : json.decode(msg.body, body_anomaly);
+  const jsonrpc::RpcMessage* rpc =
+      !msg.body.empty() && json_start_possible(msg.body) ? json.decode(msg.body, body_anomaly) : nullptr;
   bool mining = false;
   if (rpc != nullptr) {
     out.has_id = rpc->has_id;
@@ -454,6 +465,14 @@ HttpStatus parse_message(std::span<const std::uint8_t> stream, Role role, HttpMe
     }
     const auto length = static_cast<std::size_t>(out.content_length);
     if (available < length) {
+      if (!json_start_possible(text.substr(header_end))) {
+        // Its first bytes show the body is not JSON-RPC: done now, without it (the caller skips the
+        // rest) instead of holding up to kMaxBodyBytes and parsing the headers again per segment.
+        out.body = text.substr(header_end);
+        out.body_truncated = true;
+        consumed = header_end + length;
+        return HttpStatus::Parsed;
+      }
       out = HttpMessage{};
       return HttpStatus::NeedMore;
     }

@@ -132,6 +132,18 @@ TEST_F(HttpParser, RejectsBadChunkSize) {
   EXPECT_EQ(anomaly, Anomaly::HttpMalformed);
 }
 
+TEST_F(HttpParser, SkipsABodyWhoseFirstBytesAreNotJsonWithoutWaitingForIt) {
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5000\r\n\r\n";
+  ASSERT_EQ(frame(head + "  <html><body>", Role::Response), HttpStatus::Parsed);
+  EXPECT_TRUE(msg.body_truncated);
+  EXPECT_EQ(consumed, head.size() + 5000) << "the caller skips the rest of the body";
+  // A body that may be JSON is still awaited whole (JSON-RPC over HTTP is read from it) ...
+  EXPECT_EQ(frame(head + " \r\n{\"id\":1,\"result\":", Role::Response), HttpStatus::NeedMore);
+  // ... and so is one of which nothing but blanks has arrived yet.
+  EXPECT_EQ(frame(head + "  ", Role::Response), HttpStatus::NeedMore);
+  EXPECT_EQ(frame(head, Role::Response), HttpStatus::NeedMore);
+}
+
 TEST_F(HttpParser, TruncatesOversizedBodyAndSkipsIt) {
   std::string big = "POST /upload HTTP/1.1\r\nContent-Length: 1000000\r\n\r\n" + std::string(70000, 'x');
   ASSERT_EQ(frame(big, Role::Request), HttpStatus::Parsed);
