@@ -44,14 +44,12 @@ struct IpAddress {
     return __builtin_bswap64(a.word(1)) <=> __builtin_bswap64(b.word(1));
   }
 
- private:
+  // The address bytes as two native 64-bit words (for hashing and fast comparison).
   [[nodiscard]] std::uint64_t word(int i) const {
     std::uint64_t w;
     std::memcpy(&w, bytes.data() + 8 * i, 8);
     return w;
   }
-
- public:
 };
 
 }  // namespace minewatch

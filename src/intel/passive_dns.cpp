@@ -9,22 +9,42 @@ namespace {
 
 constexpr std::size_t kMaxName = 255;  // RFC 1035: a name is at most 255 octets on the wire
 
-// Lowercase name '\0' address bytes family, written into `buf` (no allocation on the packet path).
-std::string_view make_key(std::string_view name, const IpAddress& a, char (&buf)[kMaxName + 19]) {
-  std::size_t n = 0;
-  for (char c : name) buf[n++] = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  buf[n++] = '\0';
-  for (std::uint8_t b : a.bytes) buf[n++] = static_cast<char>(b);
-  buf[n++] = a.is_v6 ? '6' : '4';
-  return {buf, n};
-}
-
 std::string_view trim_dots(std::string_view name) {
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);
   return name;
 }
 
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 33);
+}
+
+std::uint64_t address_hash(const IpAddress& a) {
+  return mix(a.word(0) * 0x9E3779B97F4A7C15ull ^ a.word(1) ^ static_cast<std::uint64_t>(a.is_v6));
+}
+
+// Lowercases `name` into `buf` and hashes it with the address (FNV-1a over the name, then mixed).
+std::uint64_t key_hash(std::string_view name, const IpAddress& a, char* buf) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    buf[i] = lower(name[i]);
+    h = (h ^ static_cast<unsigned char>(buf[i])) * 0x100000001b3ull;
+  }
+  return mix(h ^ address_hash(a));
+}
+
 }  // namespace
+
+const PassiveDns::AddressSlot* PassiveDns::find_slot(const IpAddress& address) const {
+  const std::uint32_t s =
+      by_address_.find(address_hash(address), [&](std::uint32_t id) { return slots_[id].address == address; });
+  return s == kNone ? nullptr : &slots_[s];
+}
 
 // Puts entry i at the front of the cache's LRU list and of its address's list.
 void PassiveDns::link_front(std::uint32_t i) {
@@ -34,7 +54,7 @@ void PassiveDns::link_front(std::uint32_t i) {
   if (lru_head_ != kNone) entries_[lru_head_].lru_prev = i;
   lru_head_ = i;
   if (lru_tail_ == kNone) lru_tail_ = i;
-  AddressSlot& slot = by_address_[e.address];
+  AddressSlot& slot = slots_[e.slot];
   std::uint32_t& head = e.pool ? slot.pool_head : slot.other_head;
   if (!e.pool) ++slot.others;
   e.addr_prev = kNone;
@@ -47,30 +67,48 @@ void PassiveDns::unlink(std::uint32_t i) {
   Entry& e = entries_[i];
   (e.lru_prev != kNone ? entries_[e.lru_prev].lru_next : lru_head_) = e.lru_next;
   (e.lru_next != kNone ? entries_[e.lru_next].lru_prev : lru_tail_) = e.lru_prev;
-  auto slot = by_address_.find(e.address);
-  std::uint32_t& head = e.pool ? slot->second.pool_head : slot->second.other_head;
+  AddressSlot& slot = slots_[e.slot];
+  std::uint32_t& head = e.pool ? slot.pool_head : slot.other_head;
   (e.addr_prev != kNone ? entries_[e.addr_prev].addr_next : head) = e.addr_next;
   if (e.addr_next != kNone) entries_[e.addr_next].addr_prev = e.addr_prev;
-  if (!e.pool) --slot->second.others;
-  if (slot->second.pool_head == kNone && slot->second.other_head == kNone) by_address_.erase(slot);
+  if (!e.pool) --slot.others;
 }
 
 void PassiveDns::record(std::string_view name, const IpAddress& address, std::uint32_t ttl, Timestamp now, bool pool) {
   name = trim_dots(name);
   if (name.empty() || name.size() > kMaxName || config_.max_entries == 0) return;
-  char buf[kMaxName + 19];
-  const std::string_view key = make_key(name, address, buf);
+  char buf[kMaxName];
+  const std::uint64_t h = key_hash(name, address, buf);
+  const std::string_view lowered{buf, name.size()};
   const Timestamp expires = now + std::chrono::seconds{ttl};
-  if (auto it = by_key_.find(key); it != by_key_.end()) {
-    const std::uint32_t i = it->second;
-    Entry& e = entries_[i];
+  const std::uint32_t found = by_key_.find(h, [&](std::uint32_t id) {
+    const Entry& e = entries_[id];
+    return e.key_hash == h && e.name == lowered && slots_[e.slot].address == address;
+  });
+  if (found != kNone) {
+    Entry& e = entries_[found];
     e.expires = std::max(e.expires, expires);
     e.seq = ++seq_;
-    unlink(i);
-    link_front(i);
+    unlink(found);
+    link_front(found);
     return;
   }
   while (size_ >= config_.max_entries) evict_oldest();
+  // The address's slot, made on its first name.
+  const std::uint64_t ah = address_hash(address);
+  std::uint32_t slot = by_address_.find(ah, [&](std::uint32_t id) { return slots_[id].address == address; });
+  if (slot == kNone) {
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      slot = static_cast<std::uint32_t>(slots_.size());
+      slots_.emplace_back();
+    }
+    slots_[slot] = AddressSlot{};
+    slots_[slot].address = address;
+    by_address_.insert(ah, slot);
+  }
   std::uint32_t i;
   if (!free_.empty()) {
     i = free_.back();
@@ -79,15 +117,14 @@ void PassiveDns::record(std::string_view name, const IpAddress& address, std::ui
     i = static_cast<std::uint32_t>(entries_.size());
     entries_.emplace_back();
   }
-  auto [slot, inserted] = by_key_.emplace(std::string{key}, i);
   Entry& e = entries_[i];
-  e = Entry{};
-  e.key = &slot->first;
-  e.name_len = static_cast<std::uint16_t>(name.size());
+  e.name.assign(lowered);  // reuses the recycled entry's buffer
+  e.key_hash = h;
+  e.slot = slot;
   e.pool = pool;
-  e.address = address;
   e.expires = expires;
   e.seq = ++seq_;
+  by_key_.insert(h, i);
   link_front(i);
   ++size_;
 }
@@ -95,8 +132,14 @@ void PassiveDns::record(std::string_view name, const IpAddress& address, std::ui
 void PassiveDns::evict_oldest() {
   const std::uint32_t i = lru_tail_;
   unlink(i);
-  by_key_.erase(*entries_[i].key);
-  entries_[i].key = nullptr;
+  Entry& e = entries_[i];
+  by_key_.erase(e.key_hash, i);
+  AddressSlot& slot = slots_[e.slot];
+  if (slot.pool_head == kNone && slot.other_head == kNone) {
+    by_address_.erase(address_hash(slot.address), e.slot);
+    free_slots_.push_back(e.slot);
+  }
+  e.slot = kNone;
   free_.push_back(i);
   --size_;
   ++evictions_;
@@ -104,18 +147,18 @@ void PassiveDns::evict_oldest() {
 
 PassiveDns::AddressNames PassiveDns::lookup(const IpAddress& address, Timestamp now) const {
   AddressNames out;
-  auto it = by_address_.find(address);
-  if (it == by_address_.end()) return out;
-  for (std::uint32_t i = it->second.pool_head; i != kNone; i = entries_[i].addr_next) {
+  const AddressSlot* slot = find_slot(address);
+  if (!slot) return out;
+  for (std::uint32_t i = slot->pool_head; i != kNone; i = entries_[i].addr_next) {
     if (valid(entries_[i], now)) {
-      out.pool_name = entries_[i].name();
+      out.pool_name = entries_[i].name;
       break;
     }
   }
   // Newest first: the first entry is nearly always still valid, so this stops at once.
-  for (std::uint32_t i = it->second.other_head; i != kNone; i = entries_[i].addr_next) {
+  for (std::uint32_t i = slot->other_head; i != kNone; i = entries_[i].addr_next) {
     if (valid(entries_[i], now)) {
-      out.other_names = it->second.others;
+      out.other_names = slot->others;
       break;
     }
   }
@@ -127,11 +170,9 @@ std::vector<IpAddress> PassiveDns::addresses_for(std::string_view name, Timestam
   std::vector<IpAddress> out;
   for (std::uint32_t i = lru_head_; i != kNone; i = entries_[i].lru_next) {
     const Entry& e = entries_[i];
-    const std::string_view n = e.name();
-    if (n.size() == name.size() && valid(e, now) && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
-          return a == std::tolower(static_cast<unsigned char>(b));
-        })) {
-      out.push_back(e.address);
+    if (e.name.size() == name.size() && valid(e, now) &&
+        std::equal(e.name.begin(), e.name.end(), name.begin(), [](char a, char b) { return a == lower(b); })) {
+      out.push_back(slots_[e.slot].address);
     }
   }
   std::sort(out.begin(), out.end());

@@ -17,9 +17,9 @@
 #include <limits>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "core/id_index.hpp"
 #include "core/ip_address.hpp"
 #include "core/timestamp.hpp"
 
@@ -54,8 +54,8 @@ class PassiveDns {
   template <typename F>
   void names_for(const IpAddress& address, Timestamp now, F&& f) const {
     std::vector<const Entry*> found;
-    if (auto it = by_address_.find(address); it != by_address_.end()) {
-      for (std::uint32_t head : {it->second.pool_head, it->second.other_head}) {
+    if (const AddressSlot* slot = find_slot(address)) {
+      for (std::uint32_t head : {slot->pool_head, slot->other_head}) {
         for (std::uint32_t i = head; i != kNone; i = entries_[i].addr_next) {
           if (valid(entries_[i], now)) found.push_back(&entries_[i]);
         }
@@ -63,7 +63,7 @@ class PassiveDns {
     }
     std::sort(found.begin(), found.end(), [](const Entry* a, const Entry* b) { return a->seq > b->seq; });
     for (const Entry* e : found) {
-      if (!f(e->name())) return;
+      if (!f(e->view())) return;
     }
   }
   // Addresses `name` resolved to, still valid at `now`, in address order. Scans the whole cache: for
@@ -74,33 +74,25 @@ class PassiveDns {
   [[nodiscard]] std::uint64_t evictions() const { return evictions_; }
 
  private:
-  static constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::uint32_t kNone = IdIndex::kNone;
   struct Entry {
-    const std::string* key = nullptr;  // lowercase name '\0' address bytes, owned by by_key_
-    std::uint16_t name_len = 0;
+    std::string name;  // lowercase; its buffer is reused when the entry is recycled
+    std::uint64_t key_hash = 0;
+    std::uint32_t slot = kNone;  // the address's slot
     bool pool = false;
-    IpAddress address;
     Timestamp expires{};
     std::uint64_t seq = 0;                               // write order, for "newest first"
     std::uint32_t lru_prev = kNone, lru_next = kNone;    // all entries, most recently written first
     std::uint32_t addr_prev = kNone, addr_next = kNone;  // this address's pool or other names
-    [[nodiscard]] std::string_view name() const { return std::string_view{*key}.substr(0, name_len); }
+    [[nodiscard]] std::string_view view() const { return name; }
   };
   struct AddressSlot {
+    IpAddress address;
     std::uint32_t pool_head = kNone, other_head = kNone;
     std::uint32_t others = 0;  // entries in the other_head list
   };
-  struct IpHash {
-    std::size_t operator()(const IpAddress& a) const {
-      return std::hash<std::string_view>{}(
-          std::string_view{reinterpret_cast<const char*>(a.bytes.data()), a.bytes.size()});
-    }
-  };
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   [[nodiscard]] bool valid(const Entry& e, Timestamp now) const { return now <= e.expires + config_.grace; }
+  [[nodiscard]] const AddressSlot* find_slot(const IpAddress& address) const;
   void link_front(std::uint32_t i);
   void unlink(std::uint32_t i);
   void evict_oldest();
@@ -110,8 +102,10 @@ class PassiveDns {
   std::vector<std::uint32_t> free_;
   std::uint32_t lru_head_ = kNone, lru_tail_ = kNone;
   std::size_t size_ = 0;
-  std::unordered_map<std::string, std::uint32_t, KeyHash, std::equal_to<>> by_key_;
-  std::unordered_map<IpAddress, AddressSlot, IpHash> by_address_;
+  IdIndex by_key_;                  // (name, address) -> entry
+  std::vector<AddressSlot> slots_;  // per address
+  std::vector<std::uint32_t> free_slots_;
+  IdIndex by_address_;  // address -> slot
   std::uint64_t seq_ = 0;
   std::uint64_t evictions_ = 0;
 };
