@@ -251,11 +251,11 @@ void FlowInspector::feed_tls_hello(Direction dir, std::span<const std::uint8_t> 
   Anomaly anomaly{};
   std::span<const std::uint8_t> stream{reinterpret_cast<const std::uint8_t*>(s.buffer.data()),
                                        std::min(s.buffer.size(), protocols::tls::kMaxStreamBytes)};
-  auto st = protocols::tls::parse_client_hello(stream, ctx_->hello, anomaly);
+  auto st = protocols::tls::parse_client_hello(stream, ctx_->hello, anomaly, protocols::tls::Fingerprints::Skip);
   if (st == protocols::tls::HelloStatus::NeedMore && s.buffer.size() < protocols::tls::kMaxStreamBytes) return;
-  std::string{}.swap(s.buffer);
-  s.framing = Framing::Opaque;
   if (st != protocols::tls::HelloStatus::Parsed) {
+    std::string{}.swap(s.buffer);
+    s.framing = Framing::Opaque;
     if (st == protocols::tls::HelloStatus::Malformed) note_malformed(anomaly);
     if (state_ == AppState::Undecided) reject();
     return;
@@ -263,6 +263,12 @@ void FlowInspector::feed_tls_hello(Direction dir, std::span<const std::uint8_t> 
   auto sni = ctx_->hello.server_name();
   auto pool = sni.empty() ? std::nullopt : ctx_->pools->match(sni);
   server_name_ = sni.empty() ? ServerName::Absent : pool ? ServerName::Pool : ServerName::Other;
+  // The fingerprints cost three digests: only for a hello that names a pool or may match a miner's.
+  if (pool || !ctx_->config.fusion.miner_ja4.empty()) {
+    protocols::tls::parse_client_hello(stream, ctx_->hello, anomaly, protocols::tls::Fingerprints::Compute);
+  }
+  std::string{}.swap(s.buffer);
+  s.framing = Framing::Opaque;
   if (ctx_->config.fusion.is_miner_ja4(ctx_->hello.ja4())) {
     add_signal(Signal::Ja4Miner, ctx_->config.fusion.weight(Signal::Ja4Miner),
                fmt::format("ja4={} (a miner's TLS stack)", ctx_->hello.ja4()), now_);

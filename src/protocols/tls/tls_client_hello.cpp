@@ -329,6 +329,7 @@ void reset(ClientHello& out) {
   out.server_name_size = 0;
   out.ja3_size = 0;
   out.ja3_cut = false;
+  out.fingerprinted = false;
 }
 
 HelloStatus malformed(Anomaly& anomaly, Anomaly a) {
@@ -337,7 +338,8 @@ HelloStatus malformed(Anomaly& anomaly, Anomaly a) {
 }
 
 // The ClientHello body (after the handshake header).
-HelloStatus parse_body(std::span<const std::uint8_t> body, ClientHello& out, Anomaly& anomaly) {
+HelloStatus parse_body(std::span<const std::uint8_t> body, ClientHello& out, Anomaly& anomaly,
+                       Fingerprints fingerprints) {
   RawLists raw;
   ByteReader r{body};
   out.legacy_version = r.be16();
@@ -382,14 +384,18 @@ HelloStatus parse_body(std::span<const std::uint8_t> body, ClientHello& out, Ano
     if (!is_grease(v)) max_supported = std::max(max_supported, v);
   }
   if (max_supported != 0) out.max_version = max_supported;
-  compute_ja3(raw, out);
-  compute_ja4(raw, out);
+  if (fingerprints == Fingerprints::Compute) {
+    compute_ja3(raw, out);
+    compute_ja4(raw, out);
+    out.fingerprinted = true;
+  }
   return HelloStatus::Parsed;
 }
 
 }  // namespace
 
-HelloStatus parse_client_hello(std::span<const std::uint8_t> stream, ClientHello& out, Anomaly& anomaly) {
+HelloStatus parse_client_hello(std::span<const std::uint8_t> stream, ClientHello& out, Anomaly& anomaly,
+                               Fingerprints fingerprints) {
   reset(out);
   // Record header prefix: content type handshake, major version 3.
   if (stream.empty()) return HelloStatus::NeedMore;
@@ -439,7 +445,7 @@ HelloStatus parse_client_hello(std::span<const std::uint8_t> stream, ClientHello
   out.consumed = pos;
   out.handshake_size = need - kHandshakeHeaderBytes;
   return parse_body(std::span<const std::uint8_t>(message).subspan(kHandshakeHeaderBytes, out.handshake_size), out,
-                    anomaly);
+                    anomaly, fingerprints);
 }
 
 }  // namespace minewatch::protocols::tls

@@ -102,11 +102,17 @@ struct ClientHello {
   std::array<char, 32> ja3_hash_bytes{};
   // JA4 (FoxIO), e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1".
   std::array<char, 36> ja4_bytes{};
+  bool fingerprinted = false;  // JA3 and JA4 were computed (Fingerprints::Compute)
 
   [[nodiscard]] std::string_view server_name() const { return {server_name_bytes.data(), server_name_size}; }
   [[nodiscard]] std::string_view ja3_string() const { return {ja3_bytes.data(), ja3_size}; }
-  [[nodiscard]] std::string_view ja3_hash() const { return {ja3_hash_bytes.data(), ja3_hash_bytes.size()}; }
-  [[nodiscard]] std::string_view ja4() const { return {ja4_bytes.data(), ja4_bytes.size()}; }
+  // Empty unless the hello was parsed with Fingerprints::Compute.
+  [[nodiscard]] std::string_view ja3_hash() const {
+    return fingerprinted ? std::string_view{ja3_hash_bytes.data(), ja3_hash_bytes.size()} : std::string_view{};
+  }
+  [[nodiscard]] std::string_view ja4() const {
+    return fingerprinted ? std::string_view{ja4_bytes.data(), ja4_bytes.size()} : std::string_view{};
+  }
 };
 
 // Parses the ClientHello at the start of `stream` (the reassembled client->server bytes, from the first
@@ -117,6 +123,10 @@ struct ClientHello {
 // TlsRecordTooLong, TlsHelloTooLong, TlsNotClientHello (another handshake type first),
 // TlsUnexpectedRecord (another content type before the hello is complete), TlsBadLength (a length
 // field that disagrees with its container) or TlsBadExtension (an extension whose body does not parse).
-HelloStatus parse_client_hello(std::span<const std::uint8_t> stream, ClientHello& out, Anomaly& anomaly);
+// With Fingerprints::Skip the JA3/JA4 digests (an MD5 and two SHA-256 per hello) are not computed: the
+// engine asks for them only when a hello matters (it names a pool, or miner fingerprints are configured).
+enum class Fingerprints : bool { Skip, Compute };
+HelloStatus parse_client_hello(std::span<const std::uint8_t> stream, ClientHello& out, Anomaly& anomaly,
+                               Fingerprints fingerprints = Fingerprints::Compute);
 
 }  // namespace minewatch::protocols::tls

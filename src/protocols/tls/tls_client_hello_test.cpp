@@ -234,6 +234,22 @@ TEST_F(TlsClientHelloTest, ParsesAHelloWithoutExtensions) {
   EXPECT_EQ(hello.ja4().substr(0, 10), "t10i020000");
 }
 
+TEST_F(TlsClientHelloTest, FingerprintsAreComputedOnlyWhenAskedFor) {
+  const auto h = chrome_like();
+  ClientHello with, without;
+  ASSERT_EQ(tls::parse_client_hello(h.records(), with, anomaly), HelloStatus::Parsed);
+  ASSERT_EQ(tls::parse_client_hello(h.records(), without, anomaly, tls::Fingerprints::Skip), HelloStatus::Parsed);
+  EXPECT_EQ(with.ja4().size(), 36u);
+  EXPECT_EQ(with.ja3_hash().size(), 32u);
+  EXPECT_TRUE(without.ja4().empty());
+  EXPECT_TRUE(without.ja3_hash().empty());
+  EXPECT_EQ(without.server_name(), with.server_name()) << "everything else is parsed the same";
+  EXPECT_EQ(without.cipher_suites.values().size(), with.cipher_suites.values().size());
+  // A reused ClientHello forgets the fingerprints of the previous parse.
+  ASSERT_EQ(tls::parse_client_hello(h.records(), with, anomaly, tls::Fingerprints::Skip), HelloStatus::Parsed);
+  EXPECT_TRUE(with.ja4().empty());
+}
+
 TEST_F(TlsClientHelloTest, ReassemblesAHelloSpreadOverManyRecords) {
   const auto h = chrome_like();
   ClientHello whole;
