@@ -10,11 +10,18 @@ namespace {
 double poisson_cdf(int k, double mu) {
   if (k < 0) return 0;
   if (mu <= 0) return 1;
+  const double log_mu = std::log(mu);
   double log_term = -mu, sum = 0;
+  // The largest term scales the sum: the pmf is unimodal, its mode floor(mu) (mu - 1 ties when mu is
+  // an integer), so only the terms at the mode, or at k below it, can be the largest.
   double max_log = -mu;
-  for (int i = 1; i <= k; ++i) max_log = std::max(max_log, -mu + i * std::log(mu) - std::lgamma(i + 1.0));
+  const double mode = std::floor(mu);
+  for (double i : {mode - 1, mode}) {
+    const double j = std::min(i, static_cast<double>(k));
+    if (j >= 1) max_log = std::max(max_log, -mu + j * log_mu - std::lgamma(j + 1.0));
+  }
   for (int i = 0; i <= k; ++i) {
-    if (i > 0) log_term += std::log(mu) - std::log(static_cast<double>(i));
+    if (i > 0) log_term += log_mu - std::log(static_cast<double>(i));
     sum += std::exp(log_term - max_log);
   }
   return std::min(1.0, std::exp(std::log(sum) + max_log));
@@ -25,11 +32,13 @@ double solve_cdf(int k, double p) {
   double lo = 0, hi = k + 20.0 + 10.0 * std::sqrt(k + 1.0);
   for (int it = 0; it < 200; ++it) {
     const double mid = 0.5 * (lo + hi);
+    const double old_lo = lo, old_hi = hi;
     if (poisson_cdf(k, mid) > p) {
       lo = mid;
     } else {
       hi = mid;
     }
+    if (lo == old_lo && hi == old_hi) break;  // converged: further steps change nothing
   }
   return 0.5 * (lo + hi);
 }
