@@ -93,6 +93,12 @@ def scenario(mw, tmp, db, pcaps, truth_miners):
     for r in rows:
         want = sum(1 for ip in truth_miners if owner(ip) == r["org_id"])
         check(r["mining_ips"] == want, f"{r['org_id']}: {r['mining_ips']} mining IPs (truth: {want})")
+    for r in rows:
+        check(isinstance(r["coins"], list) and isinstance(r["hashrate"], dict)
+              and all(isinstance(v.get("value"), (int, float)) and isinstance(v.get("unit"), str)
+                      for v in r["hashrate"].values()),
+              f"{r['org_id']}: JSON coins is an array, hashrate an object of {{value, unit}} per algorithm")
+    check(any(r["hashrate"] for r in rows), "some organisation has a hashrate in the JSON report")
     hubei = json.loads(run([mw, "report", "orgs", "--region", "Hubei", "--db", db, "--format", "json"]).stdout)
     check(sorted(r["org_id"] for r in hubei) == ["sgcc-hb", "whu"], "--region Hubei keeps the Hubei organisations")
     daily = json.loads(run([mw, "report", "daily", "--db", db, "--format", "json"]).stdout)

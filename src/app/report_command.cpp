@@ -77,6 +77,22 @@ std::string join(const std::set<std::string>& s) {
   return out;
 }
 
+// JSON forms: coins as an array, hashrate as {"algorithm": {"value": H, "unit": "H/s"}, ...}.
+std::string json_array(const std::set<std::string>& s) {
+  std::string out = "[";
+  for (const auto& x : s) out += (out.size() > 1 ? ", " : "") + json_string(x);
+  return out + "]";
+}
+
+std::string json_rates(const std::map<std::string, RateSum>& r) {
+  std::string out = "{";
+  for (const auto& [algo, v] : r) {
+    out += fmt::format("{}{}: {{\"value\": {:.6g}, \"unit\": {}}}", out.size() > 1 ? ", " : "", json_string(algo),
+                       v.hashrate, json_string(v.unit));
+  }
+  return out + "}";
+}
+
 std::string rates(const std::map<std::string, RateSum>& r, bool human) {
   std::string out;
   for (const auto& [algo, v] : r) {
@@ -137,7 +153,8 @@ void add_report_command(CLI::App& cli, CommandSet& commands) {
     for (const auto& o : group_by_org(*hosts)) {
       t.add({o.org_id, o.name, std::string(registry::to_string(o.type)), o.province, o.city, std::to_string(o.ips),
              join(o.coins), rates(o.hashrate, human), fmt::format("{:.{}f}", o.kwh_per_day, human ? 1 : 3),
-             std::to_string(o.deliberate), std::to_string(o.compromised), std::to_string(o.undetermined)});
+             std::to_string(o.deliberate), std::to_string(o.compromised), std::to_string(o.undetermined)},
+            {"", "", "", "", "", "", json_array(o.coins), json_rates(o.hashrate)});
     }
     t.print(stdout, p->format);
     return 0;

@@ -65,7 +65,8 @@ void ReportTable::print(std::FILE* out, ReportFormat format) const {
         fmt::print(out, "{}\n  {{", r ? "," : "");
         for (std::size_t c = 0; c < columns_.size(); ++c) {
           const auto& v = rows_[r][c];
-          std::string val = v.empty() ? "null" : columns_[c].numeric ? v : json_string(v);
+          const bool raw = c < json_[r].size() && !json_[r][c].empty();
+          std::string val = raw ? json_[r][c] : v.empty() ? "null" : columns_[c].numeric ? v : json_string(v);
           fmt::print(out, "{}{}: {}", c ? ", " : "", json_string(columns_[c].name), val);
         }
         fmt::print(out, "}}");
