@@ -63,6 +63,7 @@ PrefixTable::PrefixTable(unsigned key_bytes, std::vector<Item> items) {
     unique.push_back(order[i]);
   }
   size_ = unique.size();
+  if (size_ == 0) return;  // no root array: an empty family (often IPv6) costs nothing
 
   root_.assign(1u << 16, 0);
   std::vector<const Item*> ending;

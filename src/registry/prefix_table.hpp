@@ -28,6 +28,7 @@ class PrefixTable {
 
   // The value of the longest prefix covering key (key_bytes bytes), or kNone.
   [[nodiscard]] std::uint32_t lookup(const std::uint8_t* key) const {
+    if (root_.empty()) return kNone;
     std::uint32_t e = root_[(static_cast<unsigned>(key[0]) << 8) | key[1]];
     unsigned depth = 2;
     while (e & kChild) {
