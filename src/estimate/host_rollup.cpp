@@ -12,9 +12,15 @@ void HostRollup::add(const detect::OrientedFlow& flow, const detect::MiningSessi
   if (flow.end > h.last) h.last = flow.end;
   h.bytes_to += flow.bytes_toserver;
   h.bytes_from += flow.bytes_toclient;
-  if (e.coin_known()) h.coins.insert(e.coin_id);
-  h.pools.insert(session.pool_host().empty() ? fmt::format("{}:{}", flow.pool.to_string(), flow.pool_port)
-                                             : session.pool_host());
+  const std::string pool = session.pool_host().empty() ? fmt::format("{}:{}", flow.pool.to_string(), flow.pool_port)
+                                                       : std::string{session.pool_host()};
+  if (e.coin_known()) {
+    h.coins.insert(e.coin_id);
+    if (!e.algorithm.empty()) h.coins_by_algo[e.algorithm].emplace(e.coin_id, pool);
+  } else if (!e.algorithm.empty()) {
+    ++h.unnamed_by_algo[e.algorithm];
+  }
+  h.pools.insert(pool);
   if (e.hashrate_known()) {
     auto& a = h.algos[e.algorithm.empty() ? std::string{"unknown"} : e.algorithm];
     a.unit = e.hashrate_unit;
@@ -39,6 +45,14 @@ std::vector<HostTotals> HostRollup::totals() const {
     t.pools = h.pools;
     t.first = h.first;
     t.last = h.last;
+    for (const auto& [algo, n] : h.unnamed_by_algo) {
+      auto it = h.coins_by_algo.find(algo);
+      if (it == h.coins_by_algo.end() || it->second.size() != 1) continue;  // none, or ambiguous
+      const auto& [coin, pool] = *it->second.begin();
+      t.coins_inferred.push_back(
+          {coin, algo, n,
+           fmt::format("this host mined {} with {} on {}; no other coin of that algorithm", coin, algo, pool)});
+    }
     t.bytes_to_pools = h.bytes_to;
     t.bytes_from_pools = h.bytes_from;
     const double span = std::max(t.span_seconds(), 1.0);

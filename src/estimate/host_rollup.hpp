@@ -23,12 +23,23 @@ struct AlgorithmRate {
   std::uint32_t sessions = 0;  // sessions with an estimate
 };
 
+// A coin the host's other sessions name, for its sessions that name none: the same host mined `coin`
+// with the same algorithm elsewhere, and no other coin of that algorithm. An inference, reported as
+// one, never written into a session's own coin.
+struct InferredCoin {
+  std::string coin;
+  std::string algorithm;
+  std::uint32_t sessions = 0;  // the host's sessions without a coin of their own, of this algorithm
+  std::string reason;
+};
+
 struct HostTotals {
   IpAddress host;
   std::uint64_t sessions = 0;
   std::set<std::string> coins, pools;
-  std::vector<AlgorithmRate> rates;  // one per algorithm, sorted by algorithm
-  double power_w = 0;                // time-weighted over the span
+  std::vector<InferredCoin> coins_inferred;  // sorted by algorithm
+  std::vector<AlgorithmRate> rates;          // one per algorithm, sorted by algorithm
+  double power_w = 0;                        // time-weighted over the span
   double kwh_per_day = 0;
   bool energy_partial = false;  // some sessions with a hashrate had no efficiency figure
   std::uint64_t bytes_to_pools = 0, bytes_from_pools = 0;
@@ -54,7 +65,9 @@ class HostRollup {
     std::uint64_t sessions = 0;
     std::set<std::string> coins, pools;
     std::map<std::string, Acc> algos;
-    double energy_j = 0;  // sum of power x seconds
+    std::map<std::string, std::map<std::string, std::string>> coins_by_algo;  // algorithm -> coin -> its pool
+    std::map<std::string, std::uint32_t> unnamed_by_algo;                     // sessions without a coin
+    double energy_j = 0;                                                      // sum of power x seconds
     bool energy_partial = false;
     std::uint64_t bytes_to = 0, bytes_from = 0;
     Timestamp first{}, last{};

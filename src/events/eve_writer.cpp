@@ -203,6 +203,18 @@ void EveWriter::write_host_summaries() {
     w.key("coins").begin_array();
     for (const auto& c : h.coins) w.value(std::string_view{c});
     w.end_array();
+    if (!h.coins_inferred.empty()) {
+      w.key("coins_inferred").begin_array();
+      for (const auto& c : h.coins_inferred) {
+        w.begin_object();
+        w.field("coin", std::string_view{c.coin});
+        w.field("algorithm", std::string_view{c.algorithm});
+        w.field("sessions", c.sessions);
+        w.field("reason", std::string_view{c.reason});
+        w.end_object();
+      }
+      w.end_array();
+    }
     w.key("pools").begin_array();
     for (const auto& p : h.pools) w.value(std::string_view{p});
     w.end_array();
