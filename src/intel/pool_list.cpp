@@ -59,7 +59,24 @@ void PoolList::add(std::string_view domain, std::string_view coin_hint, std::str
   info.pool_name = pool_name;
   info.source = source_id(source);
   info.curated = curated;
+  note_tail(d);
   pools_.emplace(std::move(d), std::move(info));
+}
+
+namespace {
+// "b.pool.org" -> "pool.org"; "org" -> "org".
+std::string_view last_two_labels(std::string_view d) {
+  const auto last = d.rfind('.');
+  if (last == std::string_view::npos || last == 0) return d;
+  const auto before = d.rfind('.', last - 1);
+  return before == std::string_view::npos ? d : d.substr(before + 1);
+}
+}  // namespace
+
+void PoolList::note_tail(std::string_view domain) {
+  if (domain.find('.') == std::string_view::npos) single_label_entry_ = true;
+  const std::string_view tail = last_two_labels(domain);
+  if (!tails_.contains(tail)) tails_.emplace(tail);
 }
 
 void PoolList::set_ports(std::string_view domain, std::span<const std::uint16_t> stratum,
@@ -72,7 +89,9 @@ void PoolList::set_ports(std::string_view domain, std::span<const std::uint16_t>
 
 void PoolList::allow(std::string_view domain, std::string_view source) {
   auto d = normalise(domain);
-  if (!d.empty()) allowed_.insert_or_assign(std::move(d), source_id(source));
+  if (d.empty()) return;
+  note_tail(d);
+  allowed_.insert_or_assign(std::move(d), source_id(source));
 }
 
 void PoolList::add_address(const IpAddress& address, std::uint16_t port, std::string_view coin_hint,
@@ -110,6 +129,7 @@ const std::pair<const std::string, PoolList::DomainInfo>* PoolList::decide(std::
   // the candidate is curated and more specific than the allowed suffix. So the built-in list can name an
   // exchange's own pool host ("pool.binance.com") while the exchange ("binance.com") is allowed, but an
   // imported block list naming "www.coinbase.com" never beats the allowed "coinbase.com".
+  if (!single_label_entry_ && !tails_.contains(last_two_labels(h))) return nullptr;
   const std::pair<const std::string, DomainInfo>* candidate = nullptr;
   for (std::size_t pos = 0;;) {
     std::string_view suffix = h.substr(pos);

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/ip_address.hpp"
@@ -127,6 +128,12 @@ class PoolList {
   std::unordered_map<std::string, std::uint16_t, Hash, std::equal_to<>> allowed_;
   std::unordered_map<IpAddress, AddressInfo, IpHash> addresses_;
   std::unordered_map<IpAddress, std::uint16_t, IpHash> allowed_addresses_;
+  // The last two labels of every listed and allowed domain: a name whose own last two labels are not
+  // here cannot have a listed suffix, so most names are answered with one lookup instead of two per
+  // label. Not used when some entry is a single label (then every name needs the full walk).
+  std::unordered_set<std::string, Hash, std::equal_to<>> tails_;
+  bool single_label_entry_ = false;
+  void note_tail(std::string_view domain);
 };
 
 }  // namespace minewatch::intel

@@ -44,6 +44,24 @@ TEST(PoolList, AllowListWinsOverPoolEntries) {
   EXPECT_TRUE(l.match("pool.binance.com")) << "the more specific pool entry wins";
 }
 
+TEST(PoolList, TheTailPrefilterNeverHidesAMatch) {
+  PoolList l;
+  l.add("deep.sub.pool.example");  // three labels above the tail
+  l.add("pool.org");
+  l.allow("exchange.example.net");
+  EXPECT_TRUE(l.match("x.deep.sub.pool.example"));
+  EXPECT_FALSE(l.match("other.pool.example")) << "shares the tail, not the suffix";
+  EXPECT_TRUE(l.match("A.Pool.Org."));
+  EXPECT_FALSE(l.match("www.google.com"));
+  EXPECT_FALSE(l.match("org"));
+  l.add("exchange.example.net");  // allow-listed: still no match
+  EXPECT_FALSE(l.match("pool.exchange.example.net"));
+  // A single-label entry (a private TLD) turns the prefilter off: every name is walked.
+  l.add("miner");
+  EXPECT_TRUE(l.match("rig7.farm.miner"));
+  EXPECT_TRUE(l.match("x.deep.sub.pool.example"));
+}
+
 TEST(PoolList, BuiltinListCoversManyPools) { EXPECT_GE(PoolList::builtin().size(), 100u); }
 
 TEST(PoolList, BuiltinListHasCoinsAndPortsOfAtLeastFifteenCoins) {
