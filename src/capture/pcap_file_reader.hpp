@@ -64,6 +64,7 @@ class PcapFileReader final : public FrameSource {
   AnomalyCounters& anomalies_;
   std::vector<std::string> warnings_;
   std::size_t pos_ = 0;
+  std::size_t prefetched_ = 0;  // cache lines below this offset have been prefetched
   std::uint32_t link_type_ = 0;
   std::uint32_t snaplen_ = 0;
   bool swapped_ = false;
