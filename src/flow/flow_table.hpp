@@ -67,12 +67,17 @@ class FlowTable {
     __builtin_prefetch(&index_[static_cast<std::uint32_t>(hash) & mask_]);
   }
   void prefetch_entry(std::uint64_t hash) const {
-    std::uint32_t e = index_[static_cast<std::uint32_t>(hash) & mask_];
+    const std::uint32_t i = static_cast<std::uint32_t>(hash) & mask_;
+    std::uint32_t e = index_[i];
     if (e == kNone) return;
+    // Every line the entry spans (entries are not line-aligned: 3 lines may be 4).
     const char* p = reinterpret_cast<const char*>(&entries_[e]);
-    __builtin_prefetch(p, 1);
-    __builtin_prefetch(p + 64, 1);
-    __builtin_prefetch(p + 128, 1);
+    for (std::size_t off = 0; off < sizeof(Entry); off += 64) __builtin_prefetch(p + off, 1);
+    __builtin_prefetch(p + sizeof(Entry) - 1, 1);
+    // The home slot often holds another flow (linear probing): also fetch the next slot's key, so
+    // the second probe does not wait on memory either.
+    e = index_[(i + 1) & mask_];
+    if (e != kNone) __builtin_prefetch(&entries_[e]);
   }
 
   // Finds the flow; nullptr when absent.
