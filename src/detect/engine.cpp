@@ -101,8 +101,10 @@ void Engine::process(const PacketView& pkt, const PacketMeta& meta) {
 }
 
 bool Engine::is_shared_knowledge(const PacketView& pkt) {
-  return (pkt.proto == decode::kProtoUdp || pkt.proto == decode::kProtoTcp) && (pkt.sport == 53 || pkt.dport == 53) &&
-         !pkt.payload.empty();
+  if (pkt.payload.empty() || !(pkt.sport == 53 || pkt.dport == 53)) return false;
+  // Over UDP only responses (QR bit set) teach the cache anything: queries stay with their owner.
+  if (pkt.proto == decode::kProtoUdp) return pkt.payload.size() > 2 && (pkt.payload[2] & 0x80) != 0;
+  return pkt.proto == decode::kProtoTcp;  // a TCP segment may hold any part of a message
 }
 
 void Engine::observe(const PacketView& pkt, const PacketMeta&) {
