@@ -11,7 +11,8 @@ void add_probe_options(CLI::App* app, ProbeCliOptions& o, const std::string& p) 
   app->add_option("--" + p + "connect-timeout", o.connect_timeout_ms, "Connect timeout, ms")
       ->check(CLI::Range(1.0, 600000.0));
   app->add_option("--" + p + "allow", o.allow,
-                  "Also allow probing this CIDR, address or host name (*.suffix); default: loopback only");
+                  "Also allow probing this CIDR, address or host name (*.suffix); default: loopback only. "
+                  "Only allowed names are resolved, and their addresses must be public or allowed too");
   app->add_option("--" + p + "rate", o.rate, "Global probe rate, connections per second")
       ->check(CLI::Range(0.001, 10000.0));
   app->add_option("--" + p + "burst", o.burst, "Global burst")->check(CLI::Range(1.0, 100000.0));

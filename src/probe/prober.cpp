@@ -76,12 +76,49 @@ std::string_view verdict_name(Verdict v) {
   return "?";
 }
 
+namespace {
+
+bool is_localhost_name(std::string_view host) {
+  std::string h{host};
+  for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!h.empty() && h.back() == '.') h.pop_back();
+  return h == "localhost" || h.ends_with(".localhost");
+}
+
+std::vector<IpAddress> loopback_addresses() {
+  IpAddress v4, v6;
+  IpAddress::parse("127.0.0.1", v4);
+  IpAddress::parse("::1", v6);
+  return {v4, v6};
+}
+
+}  // namespace
+
 Prober::Prober(ProbeConfig config, TimeSource& time)
     : config_(std::move(config)), limiter_(config_.limits, time), cache_(config_.cache_ttl, time) {}
 
 ProbeResult Prober::probe(const Endpoint& target) {
   std::string name = target.to_string();
-  auto addrs = resolve(target.host);
+  IpAddress literal;
+  if (IpAddress::parse(target.host, literal)) return probe(literal, target.port, name, target.tls);
+  // "localhost" is answered here (RFC 6761: never a DNS query), then checked like any loopback address.
+  if (is_localhost_name(target.host)) {
+    for (const auto& ip : loopback_addresses()) {
+      if (config_.policy.allows(ip)) return probe(ip, target.port, name, target.tls);
+    }
+  }
+  // A name is resolved only when the allow-list names it: no DNS query leaves for anything else.
+  if (!config_.policy.allows_name(target.host)) {
+    ProbeResult r;
+    r.target = name;
+    r.port = target.port;
+    r.tls = target.tls;
+    r.verdict = Verdict::NotAllowed;
+    r.reason = fmt::format("host name {} is not on the probe allow-list ({}): not resolved, nothing sent", target.host,
+                           config_.policy.describe());
+    return r;
+  }
+  auto addrs = config_.resolver ? config_.resolver(target.host) : resolve(target.host);
   if (!addrs) {
     ProbeResult r;
     r.target = name;
@@ -91,7 +128,8 @@ ProbeResult Prober::probe(const Endpoint& target) {
     r.reason = addrs.error().message;
     return r;
   }
-  // The first allowed address is probed; if none is allowed, nothing is sent at all.
+  // Every resolved address passes the allow-list itself before it is connected to (an allowed name
+  // does not open private or loopback space no network entry allows); the first that passes is probed.
   for (const auto& ip : *addrs) {
     if (config_.policy.allows(ip, target.host)) return probe_address(name, ip, target.port, target.tls, target.host);
   }
@@ -101,23 +139,28 @@ ProbeResult Prober::probe(const Endpoint& target) {
   r.port = target.port;
   r.tls = target.tls;
   r.verdict = Verdict::NotAllowed;
-  r.reason = fmt::format("{} is outside the probe allow-list ({})", r.address, config_.policy.describe());
+  r.reason = fmt::format("{} resolved only to addresses outside the probe allow-list ({}, first {})", target.host,
+                         config_.policy.describe(), r.address);
   return r;
 }
 
 ProbeResult Prober::probe(const IpAddress& address, std::uint16_t port) {
   std::string a = address.to_string();
-  std::string name = address.is_v6 ? fmt::format("[{}]:{}", a, port) : fmt::format("{}:{}", a, port);
+  return probe(address, port, address.is_v6 ? fmt::format("[{}]:{}", a, port) : fmt::format("{}:{}", a, port), false);
+}
+
+ProbeResult Prober::probe(const IpAddress& address, std::uint16_t port, const std::string& name, bool tls) {
   if (!config_.policy.allows(address)) {
     ProbeResult r;
     r.target = name;
-    r.address = a;
+    r.address = address.to_string();
     r.port = port;
+    r.tls = tls;
     r.verdict = Verdict::NotAllowed;
-    r.reason = fmt::format("{} is outside the probe allow-list ({})", a, config_.policy.describe());
+    r.reason = fmt::format("{} is outside the probe allow-list ({})", r.address, config_.policy.describe());
     return r;
   }
-  return probe_address(name, address, port, false, {});
+  return probe_address(name, address, port, tls, {});
 }
 
 ProbeResult Prober::probe_address(const std::string& target, const IpAddress& ip, std::uint16_t port, bool tls,

@@ -5,6 +5,7 @@
 // and verdicts are cached for a TTL.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,8 @@ struct ProbeConfig {
   Duration cache_ttl = std::chrono::minutes{30};
   RateLimitConfig limits;
   TargetPolicy policy = TargetPolicy::loopback_only();
+  // Name resolution (getaddrinfo by default); called only for names the policy allows by name.
+  std::function<Result<std::vector<IpAddress>>(const std::string&)> resolver = resolve;
 };
 
 struct Attempt {
@@ -78,6 +81,7 @@ class Prober {
   [[nodiscard]] const RateLimiter& limiter() const { return limiter_; }
 
  private:
+  ProbeResult probe(const IpAddress& address, std::uint16_t port, const std::string& name, bool tls);
   ProbeResult probe_address(const std::string& target, const IpAddress& ip, std::uint16_t port, bool tls,
                             std::string_view name);
   Attempt attempt(const IpAddress& ip, std::uint16_t port, Dialect d);

@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "probe/probe_report.hpp"
 #include "probe/sim_pool.hpp"
@@ -167,9 +171,11 @@ TEST(ProbeTargets, ParsesEndpointsAndTheAllowList) {
   ASSERT_TRUE(p.allow("10.0.0.0/8"));
   EXPECT_TRUE(p.allows(ip));
   ASSERT_TRUE(p.allow("*.pool.example"));
-  ASSERT_TRUE(IpAddress::parse("192.0.2.1", ip));
+  ASSERT_TRUE(IpAddress::parse("9.9.9.9", ip));  // policy only: nothing is sent in this test
   EXPECT_TRUE(p.allows(ip, "eu.pool.example"));
   EXPECT_FALSE(p.allows(ip, "pool.example.evil"));
+  ASSERT_TRUE(IpAddress::parse("192.0.2.1", ip));
+  EXPECT_FALSE(p.allows(ip, "eu.pool.example")) << "documentation space is not opened by a name";
   EXPECT_FALSE(p.allow("10.0.0.0/40"));
 }
 
@@ -364,6 +370,95 @@ TEST(ProbeAllowList, ANonLoopbackTargetIsRefusedWithoutAnyConnect) {
   EXPECT_EQ(prober.probe(ip, 3333).verdict, Verdict::NotAllowed);
   EXPECT_EQ(prober.connects(), 0u);
   EXPECT_EQ(prober.limiter().granted(), 0u);
+}
+
+// A resolver that must not be needed: counts calls, answers from a fixed table (no real DNS in tests).
+struct FakeResolver {
+  std::map<std::string, std::vector<std::string>> table;
+  std::shared_ptr<std::vector<std::string>> asked = std::make_shared<std::vector<std::string>>();
+  std::function<Result<std::vector<IpAddress>>(const std::string&)> fn() const {
+    return [t = table, asked = asked](const std::string& host) -> Result<std::vector<IpAddress>> {
+      asked->push_back(host);
+      auto it = t.find(host);
+      if (it == t.end()) return make_error(host + ": no such name (fake)");
+      std::vector<IpAddress> out;
+      for (const auto& a : it->second) {
+        IpAddress ip;
+        EXPECT_TRUE(IpAddress::parse(a, ip)) << a;
+        out.push_back(ip);
+      }
+      return out;
+    };
+  }
+};
+
+TEST(ProbeAllowList, ANameOffTheListIsNeverResolved) {
+  FakeResolver dns;
+  dns.table["pool.example.org"] = {"127.0.0.1"};
+  ProbeConfig cfg = fast_config();
+  cfg.resolver = dns.fn();
+  SystemTime time;
+  Prober prober(cfg, time);
+  for (const char* t : {"pool.example.org:3333", "stratum+ssl://xmr.pool.example:443", "POOL.EXAMPLE.ORG.:3333"}) {
+    auto r = prober.probe(*parse_endpoint(t));
+    EXPECT_EQ(r.verdict, Verdict::NotAllowed) << t;
+    EXPECT_NE(r.reason.find("not resolved"), std::string::npos) << r.reason;
+    EXPECT_TRUE(r.address.empty()) << t;
+  }
+  EXPECT_TRUE(dns.asked->empty()) << "a DNS query left for a name the allow-list does not name";
+  EXPECT_EQ(prober.connects(), 0u);
+}
+
+TEST(ProbeAllowList, AnAllowedNameOpensOnlyAddressesThatPassTheListThemselves) {
+  TargetPolicy p = TargetPolicy::loopback_only();
+  ASSERT_TRUE(p.allow("*.pool.test"));
+  ASSERT_TRUE(p.allow("solo.example"));
+  EXPECT_TRUE(p.allows_name("eu.pool.test"));
+  EXPECT_TRUE(p.allows_name("Solo.Example."));
+  EXPECT_FALSE(p.allows_name("pool.test.evil"));
+  EXPECT_FALSE(p.allows_name("127.0.0.1")) << "an address literal is not a name";
+  IpAddress ip;
+  ASSERT_TRUE(IpAddress::parse("8.8.4.4", ip));
+  EXPECT_TRUE(p.allows(ip, "eu.pool.test")) << "a public address of an allowed name";
+  EXPECT_FALSE(p.allows(ip)) << "but not without the name";
+  for (const char* inward : {"10.1.2.3", "192.168.1.1", "172.20.0.1", "169.254.169.254", "100.64.0.1", "0.0.0.0",
+                             "224.0.0.251", "fd00::1", "fe80::1", "::ffff:10.0.0.1"}) {
+    ASSERT_TRUE(IpAddress::parse(inward, ip)) << inward;
+    EXPECT_FALSE(p.allows(ip, "eu.pool.test")) << inward << ": an allowed name must not open inward space";
+  }
+
+  // End to end: the name is allowed, DNS (fake) answers private and documentation addresses only.
+  FakeResolver dns;
+  dns.table["rebind.pool.test"] = {"10.0.0.7", "192.168.0.9", "192.0.2.44"};
+  ProbeConfig cfg = fast_config();
+  cfg.policy = p;
+  cfg.resolver = dns.fn();
+  SystemTime time;
+  Prober prober(cfg, time);
+  auto r = prober.probe(*parse_endpoint("rebind.pool.test:3333"));
+  EXPECT_EQ(r.verdict, Verdict::NotAllowed);
+  EXPECT_EQ(*dns.asked, std::vector<std::string>{"rebind.pool.test"});
+  EXPECT_EQ(prober.connects(), 0u);
+  EXPECT_EQ(prober.limiter().granted(), 0u);
+}
+
+TEST_F(Loopback, AnAllowedNameIsResolvedAndTheAddressThatPassesIsProbed) {
+  FakeResolver dns;
+  dns.table["sim.pool.test"] = {"10.9.9.9", "127.0.0.1"};  // the private one is skipped, loopback is allowed
+  ProbeConfig cfg = fast_config();
+  ASSERT_TRUE(cfg.policy.allow("sim.pool.test"));
+  cfg.resolver = dns.fn();
+  SystemTime time;
+  Prober prober(cfg, time);
+  auto r = prober.probe(Endpoint{"sim.pool.test", stratum, false});
+  EXPECT_EQ(r.verdict, Verdict::MiningPool) << r.reason;
+  EXPECT_EQ(r.address, "127.0.0.1");
+  EXPECT_EQ(dns.asked->size(), 1u);
+  EXPECT_EQ(prober.connects(), 1u);
+  // "localhost" is answered without any resolver (RFC 6761), then checked like loopback.
+  auto l = prober.probe(Endpoint{"localhost", cryptonote, false});
+  EXPECT_EQ(l.verdict, Verdict::MiningPool) << l.reason;
+  EXPECT_EQ(dns.asked->size(), 1u);
 }
 
 TEST(ProbeReport, TheJsonLineCarriesVerdictDialectAndDetails) {

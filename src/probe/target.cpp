@@ -129,10 +129,29 @@ bool TargetPolicy::allows(const IpAddress& ip, std::string_view resolved_from) c
   for (const auto& n : networks_) {
     if (n.contains(ip)) return true;
   }
-  if (resolved_from.empty()) return false;
-  std::string name = lower(resolved_from);
+  return !resolved_from.empty() && allows_name(resolved_from) && !is_special_address(ip);
+}
+
+bool TargetPolicy::allows_name(std::string_view host) const {
+  IpAddress literal;
+  if (host.empty() || IpAddress::parse(host, literal)) return false;
+  std::string name = lower(host);
+  while (!name.empty() && name.back() == '.') name.pop_back();  // "pool.example." is "pool.example"
+  if (name.empty()) return false;
   if (names_.count(name)) return true;
   return std::any_of(suffixes_.begin(), suffixes_.end(), [&](const std::string& s) { return name.ends_with(s); });
+}
+
+bool is_special_address(const IpAddress& ip) {
+  static const Cidr kSpecial[] = {
+      *parse_cidr("0.0.0.0/8"),      *parse_cidr("10.0.0.0/8"),      *parse_cidr("100.64.0.0/10"),
+      *parse_cidr("127.0.0.0/8"),    *parse_cidr("169.254.0.0/16"),  *parse_cidr("172.16.0.0/12"),
+      *parse_cidr("192.0.0.0/24"),   *parse_cidr("192.0.2.0/24"),    *parse_cidr("192.168.0.0/16"),
+      *parse_cidr("198.18.0.0/15"),  *parse_cidr("198.51.100.0/24"), *parse_cidr("203.0.113.0/24"),
+      *parse_cidr("224.0.0.0/3"),    *parse_cidr("::/127"),          *parse_cidr("::ffff:0:0/96"),
+      *parse_cidr("64:ff9b:1::/48"), *parse_cidr("100::/64"),        *parse_cidr("2001:db8::/32"),
+      *parse_cidr("fc00::/7"),       *parse_cidr("fe80::/10"),       *parse_cidr("ff00::/8")};
+  return std::any_of(std::begin(kSpecial), std::end(kSpecial), [&](const Cidr& c) { return c.contains(ip); });
 }
 
 std::string TargetPolicy::describe() const {

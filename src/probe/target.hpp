@@ -38,8 +38,12 @@ class TargetPolicy {
   // A CIDR, an address, or a host name (exact, case-insensitive; "*.example.org" for a suffix).
   Result<void> allow(std::string_view spec);
   // An address may be probed when it is inside an allowed network, or when it was resolved from an
-  // allowed host name.
+  // allowed host name and is a public unicast address (a name never opens loopback, private, link-local,
+  // shared, multicast or reserved space that no network entry allows: no DNS rebinding inward).
   [[nodiscard]] bool allows(const IpAddress& ip, std::string_view resolved_from = {}) const;
+  // A host name may be resolved (a DNS query sent) only when it is allowed by name or suffix. Address
+  // literals are not names: they are checked with allows().
+  [[nodiscard]] bool allows_name(std::string_view name) const;
   [[nodiscard]] std::string describe() const;
 
  private:
@@ -50,5 +54,9 @@ class TargetPolicy {
 
 // Resolves a host (address literal or name) to addresses; names go through getaddrinfo.
 Result<std::vector<IpAddress>> resolve(const std::string& host);
+
+// Not a globally routable unicast address: loopback, private (RFC 1918, fc00::/7), link-local, shared
+// (100.64/10), documentation, benchmarking, multicast, unspecified, broadcast and reserved ranges.
+[[nodiscard]] bool is_special_address(const IpAddress& ip);
 
 }  // namespace minewatch::probe
