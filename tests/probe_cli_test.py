@@ -112,7 +112,7 @@ def main():
             r, ev, probed = mining(["--probe", "--summary", "--no-progress"])
             check(set(probed) == plain | noise, "with --probe: the Noise sessions are confirmed by the loopback pool")
             kinds = {k: [x["kind"] for x in e["mining"]["evidence"]] for k, e in probed.items()}
-            check(all("probe.mining-pool" in kinds[k] and "stratum2.noise-handshake" in kinds[k] for k in noise),
+            check(all("probe.mining-pool" in kinds[k] and "stratum2.shape" in kinds[k] for k in noise),
                   "confirmed sessions carry the handshake shape and the probe verdict as evidence")
             check(all(not any(x.startswith("probe.") for x in kinds[k]) for k in plain),
                   "plaintext sessions (proven in the clear) are not probed")

@@ -200,8 +200,10 @@ int run_analyze(const AnalyzeOptions& opt) {
                  t.inserted, t.duplicates, t.host_days);
     }
     if (opt.engine.flow_model)
-      fmt::print(out, "flow model: {} flows scored, {} above its threshold (evidence only, never an alert alone)\n",
-                 totals.flows_model_scored, totals.flows_model_positive);
+      fmt::print(out,
+                 "flow model: {} flows scored, {} above its threshold, {} with a mining rhythm (evidence only, "
+                 "never an alert alone)\n",
+                 totals.flows_model_scored, totals.flows_model_positive, totals.flows_rhythm);
     if (opt.show_anomalies) {
       for (std::size_t i = 0; i < kAnomalyCount; ++i) {
         if (anomalies.counts[i])

@@ -191,6 +191,7 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
   if (!fs.endpoint_checked && st != AppState::Mining && !ts.inspector.hello_pending() &&
       (st == AppState::Rejected || ts.inspector.server_name() != ServerName::NotSeen || ts.inspector.session())) {
     fs.endpoint_checked = true;
+    fs.hello = ts.inspector.server_name();
     check_endpoint(e, pkt.ts);
   }
   AppState now_state = ts.inspector.state();
@@ -234,7 +235,9 @@ void Engine::add_flow_signal(Table::Entry& e, Signal signal, double weight, std:
     if (++stats_.open_inspections > stats_.peak_open_inspections)
       stats_.peak_open_inspections = stats_.open_inspections;
   }
-  fs.tcp->inspector.add_signal(signal, weight, std::move(detail), ts);
+  // A rejected flow's inspector is gone: its ClientHello is remembered in the flow state.
+  fs.tcp->inspector.add_signal(signal, weight, std::move(detail), ts,
+                               fs.hello == ServerName::NotSeen ? protocols::Family::Unknown : protocols::Family::Tls);
   if (fs.tcp->inspector.state() == AppState::Mining && fs.app != AppState::Mining) on_mining(e, ts);
 }
 
@@ -408,11 +411,27 @@ void Engine::score_flow(Table::Entry& e, Timestamp ts) {
     sf.positive = positive;
     config_.score_sink->on_flow_scored(sf);
   }
-  // A weak signal for fusion, weighted by the configured curve; only at or above the model's threshold.
+  // Behaviour signals for fusion (decisions 0008, 0011): the model's score, a weak signal weighted by the
+  // configured curve, only at or above the model's threshold; the share rhythm, moderate. A ClientHello
+  // that named no server is a weak signal added beside them (never alone). None alerts by itself.
+  const FusionConfig& cfg = config_.inspect.fusion;
+  const model::Rhythm rhythm = model::mining_rhythm(probe->sample);
+  if (rhythm.match()) ++stats_.flows_rhythm;
+  if ((positive || rhythm.match()) && fs.hello == ServerName::Absent)
+    add_flow_signal(e, Signal::TlsNoServerName, cfg.weight(Signal::TlsNoServerName),
+                    "the ClientHello named no server (no SNI)", ts);
   if (positive) {
-    add_flow_signal(e, Signal::FlowModel, config_.inspect.fusion.flow_model_weight(score),
+    add_flow_signal(e, Signal::FlowModel, cfg.flow_model_weight(score),
                     fmt::format("behaviour score {:.3f} (threshold {:.3f}, {} packets)", score, m.threshold(),
                                 probe->sample.size()),
+                    ts);
+  }
+  if (rhythm.match()) {
+    add_flow_signal(e, Signal::MiningRhythm, cfg.weight(Signal::MiningRhythm),
+                    fmt::format("{} requests of ~{} B acknowledged by ~{} B within 1 s ({:.0f}%), Poisson-like "
+                                "gaps (cv {:.2f}) over {} s",
+                                rhythm.requests, rhythm.request_bytes, rhythm.reply_bytes, 100.0 * rhythm.answered,
+                                rhythm.gap_cv, rhythm.span_ms / 1000),
                     ts);
   }
 }

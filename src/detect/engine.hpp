@@ -18,6 +18,7 @@
 #include "flow/tcp_reassembler.hpp"
 #include "intel/passive_dns.hpp"
 #include "model/flow_model.hpp"
+#include "model/mining_rhythm.hpp"
 #include "protocols/dns/dns_parser.hpp"
 
 namespace minewatch::detect {
@@ -152,6 +153,7 @@ struct EngineStats {
   std::uint64_t peak_open_inspections = 0;
   std::uint64_t flows_model_scored = 0;    // flows the behaviour model scored
   std::uint64_t flows_model_positive = 0;  // ... at or above its threshold (a weak signal, never an alert alone)
+  std::uint64_t flows_rhythm = 0;          // ... showing a share-driven mining rhythm (moderate, never alone)
 
   // Adds another run's or worker's counters. Peaks and gauges are the caller's: successive captures
   // keep the larger peak, concurrent workers add theirs.
@@ -170,6 +172,7 @@ struct EngineStats {
     dns_observed += s.dns_observed;
     flows_model_scored += s.flows_model_scored;
     flows_model_positive += s.flows_model_positive;
+    flows_rhythm += s.flows_rhythm;
   }
 };
 
@@ -234,11 +237,12 @@ class Engine {
     Direction initiator = Direction::AtoB;
     AppState app = AppState::Undecided;
     bool alerted = false;
-    bool endpoint_checked = false;      // destination signals looked up (once, after the first payload)
-    bool model_done = false;            // scored, or decided without the model: never sample again
-    float model_score = -1;             // the behaviour model's score; < 0 when not scored
-    std::unique_ptr<TcpState> tcp;      // only while a TCP flow is being inspected or is mining
-    std::unique_ptr<ModelProbe> probe;  // only while an undecided TCP flow awaits its model score
+    bool endpoint_checked = false;           // destination signals looked up (once, after the first payload)
+    bool model_done = false;                 // scored, or decided without the model: never sample again
+    ServerName hello = ServerName::NotSeen;  // what the ClientHello named (kept after the inspector is freed)
+    float model_score = -1;                  // the behaviour model's score; < 0 when not scored
+    std::unique_ptr<TcpState> tcp;           // only while a TCP flow is being inspected or is mining
+    std::unique_ptr<ModelProbe> probe;       // only while an undecided TCP flow awaits its model score
   };
   // Recency lists, one per timeout class. Eviction under the cap takes closed flows first, then the
   // oldest undecided/rejected/UDP flow, and confirmed mining flows only when nothing else is left.

@@ -323,16 +323,25 @@ void FlowInspector::handle_line(Direction dir, std::string_view line) {
 
 void FlowInspector::handle_message(Direction dir, const protocols::MiningMessage& msg) {
   if (msg.kind == protocols::MessageKind::Result && !session_) return;  // a bare response proves nothing
+  if (msg.family == protocols::Family::Stratum2 && msg.kind == protocols::MessageKind::EncryptedHandshake) {
+    // Only a shape: a moderate signal weighted by the fusion config, never an alert alone.
+    add_signal(Signal::StratumV2Shape, ctx_->config.fusion.weight(Signal::StratumV2Shape),
+               fmt::format("Stratum V2 Noise handshake shape ({})", msg.protocol_variant), now_,
+               protocols::Family::Stratum2);
+    if (session_) session_->note_shape(msg.protocol_variant, dir);
+    return;
+  }
   if (!session_) session_ = std::make_unique<MiningSession>();
   session_->add(msg, dir, now_);
   if (state_ == AppState::Undecided && session_->is_mining(ctx_->config.alert_threshold)) state_ = AppState::Mining;
 }
 
-void FlowInspector::add_signal(Signal signal, double weight, std::string detail, Timestamp ts) {
+void FlowInspector::add_signal(Signal signal, double weight, std::string detail, Timestamp ts,
+                               protocols::Family family) {
   if (!(weight > 0)) return;
   if (!session_) session_ = std::make_unique<MiningSession>();
-  session_->add_signal(signal, weight, std::move(detail), ts,
-                       server_name_ == ServerName::NotSeen ? protocols::Family::Unknown : protocols::Family::Tls);
+  if (family == protocols::Family::Unknown && server_name_ != ServerName::NotSeen) family = protocols::Family::Tls;
+  session_->add_signal(signal, weight, std::move(detail), ts, family);
   if (state_ != AppState::Mining && session_->is_mining(ctx_->config.alert_threshold)) state_ = AppState::Mining;
 }
 

@@ -57,7 +57,8 @@ class FlowInspector {
 
   // A signal from outside the payload (see fusion.hpp). Works in every state: a flow whose bytes were
   // rejected as uninteresting can still be mining by where it goes or how it behaves.
-  void add_signal(Signal signal, double weight, std::string detail, Timestamp ts);
+  void add_signal(Signal signal, double weight, std::string detail, Timestamp ts,
+                  protocols::Family family = protocols::Family::Unknown);
 
   [[nodiscard]] AppState state() const { return state_; }
   // True while a ClientHello is still being buffered (its server name is not known yet).

@@ -15,8 +15,10 @@ Strength strength_of(Signal s) {
     case Signal::PoolEndpointIntel:
     case Signal::KnownMinerPool: return Strength::Strong;
     case Signal::PoolAddressIntel:
-    case Signal::StratumV2Shape: return Strength::Moderate;
+    case Signal::StratumV2Shape:
+    case Signal::MiningRhythm: return Strength::Moderate;
     case Signal::FlowModel:  // behaviour alone is never mining (issue 3): it needs a second signal
+    case Signal::TlsNoServerName:
     case Signal::Ja4Miner: return Strength::Weak;
   }
   return Strength::Weak;
@@ -31,6 +33,8 @@ std::string_view signal_name(Signal s) {
     case Signal::Ja4Miner: return "tls.ja4-miner";
     case Signal::FlowModel: return "model.flow-score";
     case Signal::StratumV2Shape: return "stratum2.shape";
+    case Signal::MiningRhythm: return "behaviour.mining-rhythm";
+    case Signal::TlsNoServerName: return "tls.no-server-name";
   }
   return "unknown";
 }
@@ -44,6 +48,8 @@ double FusionConfig::weight(Signal s) const {
     case Signal::Ja4Miner: return ja4_miner;
     case Signal::FlowModel: return flow_model;
     case Signal::StratumV2Shape: return stratum_v2_shape;
+    case Signal::MiningRhythm: return mining_rhythm;
+    case Signal::TlsNoServerName: return tls_no_server_name;
   }
   return 0;
 }
@@ -81,6 +87,8 @@ Result<FusionConfig> parse_fusion_config(std::string_view text, std::string_view
                       {"flow_model", &c.flow_model},
                       {"flow_model_min_score", &c.flow_model_min_score},
                       {"stratum_v2_shape", &c.stratum_v2_shape},
+                      {"mining_rhythm", &c.mining_rhythm},
+                      {"tls_no_server_name", &c.tls_no_server_name},
                       {"shared_address_factor", &c.shared_address_factor}};
   for (const auto& [k, node] : *f) {
     const auto line = node.source().begin.line;
@@ -104,11 +112,18 @@ Result<FusionConfig> parse_fusion_config(std::string_view text, std::string_view
       return make_error(fmt::format("{}:{}: fusion.{} must be a number in [0, 1)", origin, line, k.str()));
     *key->value = *v;
   }
-  if (c.ja4_miner >= c.threshold)
-    return make_error(
-        fmt::format("{}: fusion.ja4_miner ({}) must stay below fusion.threshold ({}): a weak signal "
-                    "alone never raises an alert",
-                    origin, c.ja4_miner, c.threshold));
+  // Signals that must never raise an alert alone (weak ones are also held back by strength class).
+  const Key alone[] = {{"ja4_miner", &c.ja4_miner},
+                       {"tls_no_server_name", &c.tls_no_server_name},
+                       {"stratum_v2_shape", &c.stratum_v2_shape},
+                       {"mining_rhythm", &c.mining_rhythm}};
+  for (const auto& k : alone) {
+    if (*k.value >= c.threshold)
+      return make_error(
+          fmt::format("{}: fusion.{} ({}) must stay below fusion.threshold ({}): this signal "
+                      "alone never raises an alert",
+                      origin, k.name, *k.value, c.threshold));
+  }
   return c;
 }
 

@@ -23,8 +23,10 @@ enum class Signal : std::uint8_t {
   Ja4Miner,           // the ClientHello's JA4 is a known miner TLS stack
   FlowModel,          // the flow-behaviour model's score (weight scaled by the score)
   StratumV2Shape,     // Stratum V2 handshake shape / framing
+  MiningRhythm,       // share-driven request/ack rhythm of an encrypted flow (model/mining_rhythm.hpp)
+  TlsNoServerName,    // the ClientHello named no server (added only beside a behaviour signal)
 };
-inline constexpr std::size_t kSignalCount = 7;
+inline constexpr std::size_t kSignalCount = 9;
 
 enum class Strength : std::uint8_t { Weak, Moderate, Strong };
 
@@ -40,7 +42,9 @@ struct FusionConfig {
   double ja4_miner = 0.3;
   double flow_model = 0.8;            // at score 1.0; scaled linearly from flow_model_min_score (0.94 -> 0.7)
   double flow_model_min_score = 0.5;  // scores below this are no evidence
-  double stratum_v2_shape = 0.5;
+  double stratum_v2_shape = 0.5;      // moderate; below the threshold: the shape never alerts alone
+  double mining_rhythm = 0.6;         // moderate; below the threshold: the rhythm never alerts alone
+  double tls_no_server_name = 0.3;    // weak
   // A destination signal is multiplied by this when the address also answered for names that are
   // not pools (shared hosting, CDNs) or the ClientHello names another site.
   double shared_address_factor = 0.3;

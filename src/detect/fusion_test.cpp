@@ -192,6 +192,49 @@ class FusionTest : public ::testing::Test {
     send(true, "", tf::kFin | tf::kAck, cs);
     send(false, "", tf::kFin | tf::kAck, ss);
   }
+  // Stratum over TLS as a miner without a name speaks it: handshake, login, then shares at `gaps_s`
+  // (seconds) each acknowledged within a round trip by a shorter record, and a pool job now and then.
+  void tls_mining_flow(const char* client, std::uint16_t cport, const char* server, std::uint16_t sport,
+                       std::string_view sni, const std::vector<int>& gaps_s) {
+    std::uint32_t cs = 1000, ss = 5000;
+    auto send = [&](bool from_client, std::string_view d, std::uint8_t flags) {
+      PacketView p = at();
+      p.src = ip(from_client ? client : server);
+      p.dst = ip(from_client ? server : client);
+      p.sport = from_client ? cport : sport;
+      p.dport = from_client ? sport : cport;
+      p.proto = decode::kProtoTcp;
+      p.tcp_flags = flags;
+      std::uint32_t& seq = from_client ? cs : ss;
+      p.seq = seq;
+      p.payload = {reinterpret_cast<const std::uint8_t*>(d.data()), d.size()};
+      p.payload_wire_len = static_cast<std::uint32_t>(d.size());
+      engine_->process(p);
+      seq += static_cast<std::uint32_t>(d.size()) + ((flags & (tf::kSyn | tf::kFin)) ? 1 : 0);
+    };
+    auto record = [&](bool from_client, std::size_t n) {
+      std::string r = "\x17\x03\x03";
+      u16(r, n);
+      r += std::string(n, '\x5a');
+      send(from_client, r, tf::kAck | tf::kPsh);
+    };
+    send(true, "", tf::kSyn);
+    send(false, "", tf::kSyn | tf::kAck);
+    send(true, "", tf::kAck);
+    send(true, client_hello(sni), tf::kAck | tf::kPsh);
+    send(false, std::string_view("\x16\x03\x03\x00\x02\x02\x00", 7), tf::kAck | tf::kPsh);
+    record(true, 320);   // login
+    record(false, 580);  // login result with the first job
+    int n = 0;
+    for (int g : gaps_s) {
+      advance(g);
+      record(true, 225 + (n < 8 ? 1 : 2));   // a share; its request id grows by a digit
+      record(false, 88 + (n < 8 ? 1 : 2));   // {"status":"OK"}
+      if (++n % 5 == 0) record(false, 470);  // a new block's job
+    }
+    send(true, "", tf::kFin | tf::kAck);
+    send(false, "", tf::kFin | tf::kAck);
+  }
   PacketView at() {
     PacketView p;
     t_ += 1'000'000;
@@ -291,6 +334,40 @@ TEST_F(FusionTest, LaterFlowsOfAConfirmedMinerToItsPoolAreMining) {
   EXPECT_EQ(sink_.sessions[1].flow.miner, ip("10.0.0.15"));
 }
 
+const std::vector<int> kShareGaps{12, 3, 27, 8, 41, 5, 19, 2, 33, 14, 7, 22};  // Poisson-like, seconds
+
+TEST_F(FusionTest, AShareRhythmWithoutAServerNameIsMiningWithBothReasons) {
+  tls_mining_flow("10.0.0.20", 50020, "198.51.100.90", 443, "", kShareGaps);
+  engine_->finish();
+  EXPECT_EQ(engine_->stats().flows_rhythm, 1u);
+  ASSERT_EQ(sink_.sessions.size(), 1u);
+  const auto& s = sink_.sessions[0];
+  EXPECT_EQ(s.flow.miner, ip("10.0.0.20"));
+  EXPECT_EQ(s.family, protocols::Family::Tls);
+  EXPECT_TRUE(has_evidence(s, "behaviour.mining-rhythm"));
+  EXPECT_TRUE(has_evidence(s, "tls.no-server-name"));
+  EXPECT_NEAR(s.confidence, 1 - 0.4 * 0.7, 1e-9);
+  EXPECT_EQ(sink_.alerts.size(), 1u);
+}
+
+TEST_F(FusionTest, TheRhythmAloneOrOnAClockOrTurnedOffIsNotEnough) {
+  tls_mining_flow("10.0.0.21", 50021, "198.51.100.91", 443, "www.example.com", kShareGaps);  // names a site
+  tls_mining_flow("10.0.0.22", 50022, "198.51.100.92", 443, "", std::vector<int>(12, 15));   // a heartbeat
+  engine_->finish();
+  EXPECT_EQ(engine_->stats().flows_rhythm, 1u);
+  EXPECT_TRUE(sink_.sessions.empty()) << "one moderate signal never alerts alone";
+  EXPECT_TRUE(sink_.alerts.empty());
+
+  auto cfg = parse_fusion_config("[fusion]\nmining_rhythm = 0.0\n", "c.toml");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EngineConfig ec;
+  ec.inspect.fusion = *cfg;
+  make_engine(ec);
+  tls_mining_flow("10.0.0.23", 50023, "198.51.100.93", 443, "", kShareGaps);
+  engine_->finish();
+  EXPECT_TRUE(sink_.sessions.empty()) << "no SNI is weak: without the rhythm's weight nothing is left";
+}
+
 TEST(MiningSessionFusion, OneWeakSignalNeverMakesAMiner) {
   MiningSession s;
   s.add_signal(Signal::Ja4Miner, 0.95, "ja4=x", Timestamp{1});
@@ -322,6 +399,21 @@ TEST(FusionConfig, ReadsWeightsAndRejectsBadOnes) {
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("c.toml:3"), std::string::npos) << unknown.error().message;
   EXPECT_FALSE(parse_fusion_config("[fusion]\nja4_miner = 0.8\n", "c.toml")) << "weak at the threshold";
+  for (const char* key : {"tls_no_server_name", "stratum_v2_shape", "mining_rhythm"}) {
+    auto at = parse_fusion_config(fmt::format("[fusion]\n{} = 0.7\n", key), "c.toml");
+    ASSERT_FALSE(at) << key << " may not reach the threshold alone";
+    EXPECT_NE(at.error().message.find(key), std::string::npos) << at.error().message;
+    auto ok = parse_fusion_config(fmt::format("[fusion]\n{} = 0.25\n", key), "c.toml");
+    ASSERT_TRUE(ok) << ok.error().message;
+  }
+  auto w = parse_fusion_config("[fusion]\nstratum_v2_shape = 0.2\nmining_rhythm = 0.55\ntls_no_server_name = 0.1\n",
+                               "c.toml");
+  ASSERT_TRUE(w) << w.error().message;
+  EXPECT_DOUBLE_EQ(w->weight(Signal::StratumV2Shape), 0.2);
+  EXPECT_DOUBLE_EQ(w->weight(Signal::MiningRhythm), 0.55);
+  EXPECT_DOUBLE_EQ(w->weight(Signal::TlsNoServerName), 0.1);
+  EXPECT_EQ(strength_of(Signal::MiningRhythm), Strength::Moderate);
+  EXPECT_EQ(strength_of(Signal::TlsNoServerName), Strength::Weak);
   EXPECT_FALSE(parse_fusion_config("[fusion]\npool_address_dns = 1.5\n", "c.toml"));
   EXPECT_DOUBLE_EQ(FusionConfig{}.flow_model_weight(0.4), 0.0);
   EXPECT_DOUBLE_EQ(FusionConfig{}.flow_model_weight(1.0), 0.8);

@@ -25,11 +25,11 @@ bool is_share(MessageKind k) {
 }
 
 // Stratum V2 is binary: a strictly laid-out SetupConnection(mining) is specific but not proof alone;
-// with an OpenChannel, jobs or shares it is. The Noise handshake's shape alone is moderate: it must
-// never raise an alert without another signal (destination, flow model, probe).
+// with an OpenChannel, jobs or shares it is. The Noise handshake's shape is not a message but a signal
+// (Signal::StratumV2Shape, weighted by [fusion] stratum_v2_shape; the flow inspector converts it).
 double stratum2_weight(MessageKind kind) {
   switch (kind) {
-    case MessageKind::EncryptedHandshake: return 0.5;
+    case MessageKind::EncryptedHandshake: return 0.0;
     case MessageKind::Subscribe: return 0.6;  // SetupConnection, protocol = mining
     case MessageKind::Authorize: return 0.8;  // Open*MiningChannel
     case MessageKind::SubscribeResult: return 0.6;
@@ -230,11 +230,16 @@ void MiningSession::add_signal(Signal signal, double weight, std::string detail,
     signal_weight_[i] = weight;
     return;
   }
-  signal_bits_ |= static_cast<std::uint8_t>(1u << i);
+  signal_bits_ |= static_cast<std::uint16_t>(1u << i);
   signal_weight_[i] = weight;
   // Reasons are the point of a signal-only verdict: they are kept even when messages filled the list.
   if (evidence_.size() < kMaxEvidence + kSignalCount)
     evidence_.push_back(Evidence{std::string{kind}, std::move(detail), weight, true});
+}
+
+void MiningSession::note_shape(std::string_view variant, Direction miner_dir) {
+  keep_first(variant_, variant);
+  votes_[static_cast<std::size_t>(miner_dir)] += 1;
 }
 
 void MiningSession::add_external_evidence(Evidence e) {

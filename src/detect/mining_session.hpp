@@ -39,6 +39,9 @@ class MiningSession {
   // no message did (e.g. Tls for a ClientHello that named no pool).
   void add_signal(Signal signal, double weight, std::string detail, Timestamp ts,
                   protocols::Family family = protocols::Family::Unknown);
+  // What a shape signal (Stratum V2's Noise handshake) also tells: the protocol variant and which side
+  // is the miner (the handshake's initiator).
+  void note_shape(std::string_view variant, Direction miner_dir);
   [[nodiscard]] bool has_signal(Signal s) const { return (signal_bits_ >> static_cast<unsigned>(s)) & 1u; }
   [[nodiscard]] bool has_signals() const { return signal_bits_ != 0; }
   // True when some mining message (not only outside signals) was seen.
@@ -92,8 +95,8 @@ class MiningSession {
   std::uint32_t difficulty_changes_ = 0;
   double self_hashrate_ = 0;
   std::vector<Evidence> evidence_;
-  std::uint64_t kinds_seen_ = 0;  // bitset of MessageKind
-  std::uint8_t signal_bits_ = 0;  // bitset of Signal
+  std::uint64_t kinds_seen_ = 0;   // bitset of MessageKind
+  std::uint16_t signal_bits_ = 0;  // bitset of Signal
   std::array<double, kSignalCount> signal_weight_{};
   double external_miss_ = 1.0;  // prod(1 - w) over external evidence
   std::uint64_t messages_ = 0;

@@ -78,8 +78,10 @@ void tls_client_hello(Rng& rng, std::string_view sni, bool tls13, std::vector<st
 // A TLS handshake on an already established connection; returns after the client's Finished.
 void tls_handshake(TcpConnection& c, Rng& rng, std::string_view sni, bool tls13);
 // Stratum or CryptoNote inside TLS after the handshake: login, jobs and Poisson shares at `hashrate`
-// (each share `work` hashes) as AEAD-sized records until `end`. Returns the shares sent.
-int tls_mining_exchange(TcpConnection& c, Rng& rng, bool cryptonote, double work, double hashrate, Nanos end);
+// (each share `work` hashes), keepalives, as AEAD-sized records (TLS 1.3 or 1.2 overhead) until `end`.
+// Returns the shares sent.
+int tls_mining_exchange(TcpConnection& c, Rng& rng, bool cryptonote, bool tls13, double work, double hashrate,
+                        Nanos end);
 // One or more TLS application-data records carrying `n` bytes of ciphertext.
 void tls_records(Rng& rng, std::size_t n, std::vector<std::uint8_t>& out);
 // A DNS query and its answer (A or AAAA) from `client` to a resolver.

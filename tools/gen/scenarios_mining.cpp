@@ -981,38 +981,76 @@ std::unique_ptr<Session> make_session(Context& ctx, Rng& rng, Nanos start, const
 
 }  // namespace
 
-int tls_mining_exchange(TcpConnection& c, Rng& rng, bool cryptonote, double work, double hashrate, Nanos end) {
+namespace {
+int decimal_digits(int v) { return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5; }
+}  // namespace
+
+// Calibrated against what encryption leaves visible (docs/decisions/0011-encrypted-mining-rhythm.md):
+// - AEAD keeps plaintext lengths, and stratum messages have fixed formats, so each message type has one
+//   size per session: a submit carries a fixed-length job id, nonce and result plus a request id that
+//   only grows by a digit now and then; a job carries a fixed-length blob/header, job id and target.
+//   Real miners in CESNET-MINER22 repeat one size per direction (median share of the most common
+//   (direction, size) 0.70); sizes drawn per message (as before) gave 0.10.
+// - Shares are a Poisson process at hashrate / work per share (../shared/PROTOCOLS.md).
+// - CryptoNote jobs come with new blocks (Monero: a Poisson process, mean 120 s); SHA-256d pools refresh
+//   mining.notify on a fixed period (30 s in CESNET-MINER22's port-3333 flows) and on new blocks.
+// - XMRig's keepalived (when enabled) is sent after 60 s without a request; the pool answers KEEPALIVED.
+// - Record overhead: 5-byte header + 16-byte tag + 1 content-type byte (TLS 1.3), or 5 + 8-byte
+//   explicit nonce + 16-byte tag (TLS 1.2 AES-GCM).
+int tls_mining_exchange(TcpConnection& c, Rng& rng, bool cryptonote, bool tls13, double work, double hashrate,
+                        Nanos end) {
   std::vector<std::uint8_t> rec;
+  const std::size_t overhead = tls13 ? 17 : 24;  // tls_records adds the 5-byte header
   const auto record = [&](Side from, std::size_t plain) {
     rec.clear();
-    tls_records(rng, plain + 17, rec);  // AEAD tag + content type
+    tls_records(rng, plain + overhead, rec);
     c.send(from, std::span<const std::uint8_t>{rec});
   };
   const auto rtt = [&] {
     c.wait(c.timing().server_rtt + static_cast<Nanos>(rng.uniform(0.5, 20.0) * static_cast<double>(kMs)));
   };
+  // One size per message type for the whole session (wallet/worker and job-id lengths are the pool's).
+  const std::size_t login = cryptonote ? rng.range(260, 340) : rng.range(150, 220);
+  const std::size_t login_reply = cryptonote ? rng.range(480, 640) : rng.range(1000, 1400);
+  const std::size_t job = cryptonote ? rng.range(380, 520) : rng.range(800, 1200);
+  const std::size_t submit = cryptonote ? rng.range(185, 225) : rng.range(135, 165);
+  const std::size_t reply = cryptonote ? rng.range(58, 76) : rng.range(36, 42);
+  const bool keepalive = cryptonote && rng.chance(0.5);
+  const Nanos keepalive_after = 60 * kSec;
+  const auto sec = [](double s) { return static_cast<Nanos>(s * static_cast<double>(kSec)); };
+  const auto next_job_gap = [&] { return cryptonote ? sec(rng.exponential(120.0)) : sec(rng.uniform(29.5, 30.5)); };
+  int id = 1;
   // Login / subscribe+authorize, then the first job.
   c.wait(c.timing().client_rtt);
-  record(Side::Client, cryptonote ? rng.range(260, 340) : rng.range(150, 220));
+  record(Side::Client, login);
   rtt();
-  record(Side::Server, cryptonote ? rng.range(480, 640) : rng.range(1000, 1400));
-  Nanos next_share = c.now() + static_cast<Nanos>(rng.exponential(work / hashrate) * static_cast<double>(kSec));
-  const double job_mean = cryptonote ? 90.0 : 40.0;
-  Nanos next_job = c.now() + static_cast<Nanos>(rng.uniform(0.2, 1.0) * job_mean * static_cast<double>(kSec));
+  record(Side::Server, login_reply);
+  Nanos last_request = c.now();
+  Nanos next_share = c.now() + sec(rng.exponential(work / hashrate));
+  Nanos next_job = c.now() + next_job_gap();
   int shares = 0;
   for (;;) {
-    const Nanos t = std::min(next_share, next_job);
+    const Nanos next_keepalive = keepalive ? last_request + keepalive_after : end + 1;
+    const Nanos t = std::min({next_share, next_job, next_keepalive});
     if (t > end) break;
     c.wait_until(t);
     if (t == next_job) {
-      record(Side::Server, cryptonote ? rng.range(380, 520) : rng.range(800, 1200));
-      next_job = c.now() + static_cast<Nanos>(rng.uniform(0.5, 1.5) * job_mean * static_cast<double>(kSec));
-    } else {
-      record(Side::Client, cryptonote ? rng.range(190, 230) : rng.range(140, 170));
+      record(Side::Server, job);
+      next_job = c.now() + next_job_gap();
+      continue;
+    }
+    ++id;
+    last_request = c.now();
+    if (t == next_share) {
+      record(Side::Client, submit + static_cast<std::size_t>(decimal_digits(id)));
       rtt();
-      record(Side::Server, cryptonote ? rng.range(60, 80) : rng.range(38, 46));
+      record(Side::Server, reply + static_cast<std::size_t>(decimal_digits(id)));
       ++shares;
-      next_share += static_cast<Nanos>(rng.exponential(work / hashrate) * static_cast<double>(kSec));
+      next_share += sec(rng.exponential(work / hashrate));
+    } else {
+      record(Side::Client, static_cast<std::size_t>(50 + decimal_digits(id)));  // {"id":N,"method":"keepalived",...}
+      rtt();
+      record(Side::Server, static_cast<std::size_t>(62 + decimal_digits(id)));  // {"status":"KEEPALIVED"}
     }
   }
   c.wait_until(end);
@@ -1042,8 +1080,9 @@ void tls_mining_session(Context& ctx, Rng& rng, Nanos start, Nanos duration) {
   ctx.cap.begin_long_flow();
   TcpConnection c(ctx.cap, rng, addr, start + 60 * kMs, random_timing(rng));
   c.handshake();
-  tls_handshake(c, rng, sni, rng.chance(0.5));
-  const int shares = tls_mining_exchange(c, rng, cryptonote, work, hashrate, start + duration);
+  const bool tls13 = rng.chance(0.5);
+  tls_handshake(c, rng, sni, tls13);
+  const int shares = tls_mining_exchange(c, rng, cryptonote, tls13, work, hashrate, start + duration);
   if (rng.chance(0.5)) {
     c.close_fin(Side::Client);
   } else {

@@ -80,8 +80,9 @@ void run_session(Context& ctx, Rng& rng, const Session& s) {
   ctx.cap.begin_long_flow();
   TcpConnection c(ctx.cap, rng, addr, s.start + 60 * kMs, random_timing(rng));
   c.handshake();
-  tls_handshake(c, rng, s.sni, rng.chance(0.5));
-  const int shares = tls_mining_exchange(c, rng, cryptonote, work, hashrate, s.start + s.duration);
+  const bool tls13 = rng.chance(0.5);
+  tls_handshake(c, rng, s.sni, tls13);
+  const int shares = tls_mining_exchange(c, rng, cryptonote, tls13, work, hashrate, s.start + s.duration);
   if (rng.chance(0.5)) {
     c.close_fin(Side::Client);
   } else {

@@ -236,8 +236,39 @@ TEST(Sv2Inspector, TheNoiseShapeAloneIsEvidenceButNeverAnAlert) {
   EXPECT_DOUBLE_EQ(s->confidence(), 0.5);
   EXPECT_FALSE(s->is_mining(run.ctx.config.alert_threshold));
   ASSERT_EQ(s->evidence().size(), 1u);
-  EXPECT_EQ(s->evidence()[0].kind, "stratum2.noise-handshake");
+  EXPECT_EQ(s->evidence()[0].kind, "stratum2.shape");
+  EXPECT_TRUE(s->evidence()[0].is_signal);
+  EXPECT_EQ(s->protocol_variant(), "Noise_NX_Secp256k1+EllSwift_ChaChaPoly_SHA256");
   EXPECT_EQ(s->miner_to_pool_direction(), kUp);
+}
+
+// The shape's weight is the fusion config's stratum_v2_shape, like every other signal's.
+TEST(Sv2Inspector, TheNoiseShapeIsWeightedByTheFusionConfig) {
+  for (double w : {0.2, 0.65}) {
+    InspectorRun run;
+    run.ctx.config.fusion.stratum_v2_shape = w;
+    std::uint8_t seed = 9;
+    Direction d = kUp;
+    for (std::size_t n : {64, 234, 118, 44, 98, 300}) {
+      run.send(d, filled(n, seed++));
+      d = d == kUp ? kDown : kUp;
+    }
+    const auto* s = run.insp.session();
+    ASSERT_NE(s, nullptr) << w;
+    EXPECT_DOUBLE_EQ(s->confidence(), w);
+    EXPECT_TRUE(s->has_signal(detect::Signal::StratumV2Shape));
+    EXPECT_FALSE(s->is_mining(run.ctx.config.alert_threshold));
+  }
+  InspectorRun off;
+  off.ctx.config.fusion.stratum_v2_shape = 0.0;
+  std::uint8_t seed = 9;
+  Direction d = kUp;
+  for (std::size_t n : {64, 234, 118, 44, 98, 300}) {
+    off.send(d, filled(n, seed++));
+    d = d == kUp ? kDown : kUp;
+  }
+  EXPECT_EQ(off.insp.session(), nullptr) << "weight 0 turns the shape off";
+  EXPECT_NE(off.insp.state(), detect::AppState::Mining);
 }
 
 TEST(Sv2Inspector, OtherBinaryFlowsAreStillRejectedAndFreed) {
