@@ -491,7 +491,10 @@ void Engine::end_flow(Table::Entry& e) {
         if (alerted_hosts_.insert(of.miner).second) emit_alert(of, *s, e.last_seen);
       }
       emit_session(of, *s);
-    } else if (ts.inspector.state() != AppState::Rejected && s && !s->evidence().empty()) {
+    } else if (s && !s->evidence().empty() &&
+               (ts.inspector.state() != AppState::Rejected || s->has_signal(Signal::MiningRhythm))) {
+      // The share rhythm is behaviour that unreadable bytes cannot refute: such a flow stays a suspect
+      // (e.g. for --probe) even though its payload was rejected as opaque.
       sink_.on_suspect(orient(e, *s), *s);
     }
     --stats_.open_inspections;

@@ -115,8 +115,11 @@ struct Sink final : EventSink {
     std::vector<Evidence> evidence;
   };
   std::vector<Rec> sessions;
-  std::vector<OrientedFlow> alerts;
+  std::vector<OrientedFlow> alerts, suspects;
   void on_alert(const OrientedFlow& f, const MiningSession&, Timestamp) override { alerts.push_back(f); }
+  void on_suspect(const OrientedFlow& f, const MiningSession& s) override {
+    if (s.has_signal(Signal::MiningRhythm)) suspects.push_back(f);
+  }
   void on_session(const OrientedFlow& f, const MiningSession& s) override {
     sessions.push_back({f, s.family(), s.confidence(), s.evidence()});
   }
@@ -357,6 +360,9 @@ TEST_F(FusionTest, TheRhythmAloneOrOnAClockOrTurnedOffIsNotEnough) {
   EXPECT_EQ(engine_->stats().flows_rhythm, 1u);
   EXPECT_TRUE(sink_.sessions.empty()) << "one moderate signal never alerts alone";
   EXPECT_TRUE(sink_.alerts.empty());
+  ASSERT_EQ(sink_.suspects.size(), 1u) << "but the flow stays a suspect (analyze --probe confirms its pool)";
+  EXPECT_EQ(sink_.suspects[0].miner, ip("10.0.0.21"));
+  EXPECT_EQ(sink_.suspects[0].pool, ip("198.51.100.91"));
 
   auto cfg = parse_fusion_config("[fusion]\nmining_rhythm = 0.0\n", "c.toml");
   ASSERT_TRUE(cfg) << cfg.error().message;
