@@ -3,15 +3,7 @@
 analysed, truncated captures read up to the cut, machine-readable output when piped."""
 import argparse, json, os, subprocess, sys, tempfile
 
-failures = []
-checks = []
-
-
-def check(cond, what):
-    checks.append(what)
-    if not cond:
-        failures.append(what)
-    print(("ok   " if cond else "FAIL ") + what)
+from checks import check, summary
 
 
 def main():
@@ -59,8 +51,7 @@ def main():
         check("MINER" in r.stdout and os.path.getsize(eve) > 0, "--summary --eve FILE prints the table and writes the file")
         r = subprocess.run([mw, "analyze", "--eve", "/nonexistent-dir/x.jsonl", pcap], capture_output=True, text=True)
         check(r.returncode != 0 and "/nonexistent-dir/x.jsonl" in r.stderr, "an unwritable events path is an error naming it")
-    print(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -4,13 +4,7 @@ in the intel directory, malformed rows are named by file and line, the allow-lis
 analyzer uses what was imported."""
 import argparse, json, os, subprocess, sys, tempfile
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-    print(("ok   " if cond else "FAIL ") + what)
+from checks import check, summary
 
 
 def main():
@@ -55,8 +49,7 @@ def main():
         r = subprocess.run([mw, "analyze", "--config", good, "--eve", "-", pcap], capture_output=True, text=True, env=env)
         lines = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
         check(r.returncode == 0 and any(e["event_type"] == "mining" for e in lines), "analyze runs with a config file")
-    print(f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -5,18 +5,12 @@ without a packet), NDJSON output against schema/probe.schema.json, and a generat
 whose encrypted sessions are confirmed by probing a loopback test pool."""
 import argparse, json, os, signal, subprocess, sys, tempfile, time
 
+from checks import check, summary
+
 import jsonschema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-failures, checks = [], []
-
-
-def check(cond, what):
-    checks.append(what)
-    if not cond:
-        failures.append(what)
-    print(("ok   " if cond else "FAIL ") + what)
 
 
 def start_pool(mw, specs):
@@ -142,8 +136,7 @@ def main():
             pool.kill()
             out, err = pool.communicate()
     check(pool.returncode == 0 and "connections" in err, "simulate-pool stops cleanly on SIGTERM and reports")
-    print(f"{len(checks) - len(failures)} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

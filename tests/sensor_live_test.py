@@ -6,14 +6,9 @@ drops and received every packet, and reported the same mining sessions and miner
 `minewatch analyze` on the file. Skips (exit 77) when not root, without netns support or tcpreplay."""
 import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time
 
+from checks import check, summary
+
 SKIP = 77
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
 
 
 def sh(*argv, **kw):
@@ -107,9 +102,7 @@ def main():
             check(wa == ga, f"the same miner hosts alerted ({len(wa)})")
     finally:
         sh("ip", "netns", "del", ns)
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        sys.exit(1)
+    sys.exit(summary())
 
 
 if __name__ == "__main__":

@@ -5,13 +5,7 @@ before the kill, and a re-run must complete it to exactly the sessions of a clea
 duplicates. SQLite by default; --pg CONNINFO runs it on PostgreSQL (tests/pg/with-postgres)."""
 import argparse, os, signal, sqlite3, subprocess, sys, tempfile, time
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+from checks import check, summary
 
 
 def committed_sessions(target):
@@ -79,8 +73,7 @@ def main():
         check(final == expected, f"the re-run completes the store without duplicates ({final} == {expected})")
         r = subprocess.run([a.minewatch, "store", "check", "--db", target], capture_output=True, text=True)
         check(r.returncode == 0, "still consistent after the re-run")
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

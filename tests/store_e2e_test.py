@@ -6,13 +6,7 @@ and daily reports agree with the statement, bad registry rows are named (file:li
 SQLite always; with --pg CONNINFO also PostgreSQL, and both stores must give the same reports."""
 import argparse, ipaddress, json, os, subprocess, sys, tempfile
 
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+from checks import check, summary
 
 
 ORGS = """id,name,type,province,city
@@ -136,8 +130,7 @@ def main():
             subprocess.run(["psql", a.pg, "-qc", "CREATE DATABASE mw_e2e"], check=True, capture_output=True)
             pg = scenario(a.minewatch, tmp, f"{a.pg} dbname=mw_e2e", pcaps, miners)
             check(pg == lite, "PostgreSQL and SQLite give the same statement, organisation and daily reports")
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -4,13 +4,7 @@ order, on generated captures with many flows, idle timeouts, DNS intent alerts a
 host; also through the libpcap path (pcapng), whose frames do not outlive a batch."""
 import argparse, os, shutil, subprocess, sys, tempfile
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-    print(("ok   " if cond else "FAIL ") + what)
+from checks import check, summary
 
 
 def main():
@@ -65,9 +59,7 @@ def main():
                     diff = next((i for i, (x, y) in enumerate(zip(lines, other)) if x != y), min(len(lines), len(other)))
                     print(f"  first difference at line {diff}: {len(lines)} vs {len(other)} lines")
                 check(same, f"{name}: --threads {threads} writes exactly the events of --threads 1")
-    if failures:
-        print(f"{len(failures)} failure(s)")
-        sys.exit(1)
+    sys.exit(summary())
 
 
 if __name__ == "__main__":
