@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Detection is identical between one and N threads: the same EVE lines, byte for byte, in the same
 order, on generated captures with many flows, idle timeouts, DNS intent alerts and many miners per
-host; also through the libpcap path (pcapng), whose frames do not outlive a batch."""
+host; TLS miners that reconnect to a pool they were proven to use (evidence that lives in the engine
+that saw the proof); also through the libpcap path (pcapng), whose frames do not outlive a batch."""
 import argparse, os, shutil, subprocess, sys, tempfile
 
 from checks import check, summary
@@ -11,6 +12,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--minewatch", required=True)
     ap.add_argument("--gen", required=True)
+    ap.add_argument("--intel", required=True, help="tests/tls_evasion/intel-ips.txt")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         caps = []
@@ -24,6 +26,11 @@ def main():
                            stdout=subprocess.DEVNULL)
             caps.append((name, [pcap]))
         caps.append(("all three in one run", [c[1][0] for c in caps]))
+        # Reconnects without a name: only the earlier proof on the same host pair makes them sessions.
+        tev = os.path.join(tmp, "tls-evasion.pcap")
+        subprocess.run([a.gen, "--profile", "tls-evasion", "--seed", "3", "--flows", "20000", "--out", tev, "--truth",
+                        os.path.join(tmp, "tls-evasion.jsonl")], check=True, stdout=subprocess.DEVNULL)
+        caps.append(("tls-evasion reconnects", [tev]))
         mergecap = shutil.which("mergecap")
         if mergecap:
             # Two generated captures interleaved: the same miner hosts mine in several flows (found by
@@ -42,8 +49,9 @@ def main():
         for name, files in caps:
             outs = {}
             for threads in (1, 2, 3, 4):
+                intel = ["--no-user-intel", "--intel", a.intel] if name.startswith("tls-evasion") else []
                 r = subprocess.run([a.minewatch, "analyze", "--no-progress", "--no-summary", "--threads", str(threads),
-                                    "--eve", "-", *files], capture_output=True)
+                                    *intel, "--eve", "-", *files], capture_output=True)
                 check(r.returncode == 0, f"{name}: --threads {threads} exits 0")
                 outs[threads] = r.stdout
             lines = outs[1].splitlines()

@@ -25,7 +25,6 @@ std::uint64_t dispatch_hash(const decode::PacketView& pkt) {
   std::memcpy(d, pkt.dst.bytes.data(), 16);
   std::uint64_t h = (s[0] ^ d[0]) * 0x9E3779B97F4A7C15ull;
   h ^= (s[1] ^ d[1]) + 0xBF58476D1CE4E5B9ull + (h << 6) + (h >> 2);
-  h ^= static_cast<std::uint64_t>(pkt.sport ^ pkt.dport) << 8 | pkt.proto;
   h *= 0x94D049BB133111EBull;
   return h ^ (h >> 31);
 }

@@ -44,7 +44,10 @@ class ParallelAnalyzer {
   detect::EngineStats stats_;
 };
 
-// A symmetric hash of a packet's 5-tuple (both directions of a flow agree), for dealing flows to workers.
+// A symmetric hash of a packet's two addresses (both directions agree), for dealing flows to workers.
+// Not of the 5-tuple: every flow between two hosts must meet the same engine, because what one flow
+// proves (this host mined on that pool) is evidence for the pair's later flows, which reconnect from
+// new ports; with the 5-tuple a reconnect could land on a worker that never saw the proof.
 std::uint64_t dispatch_hash(const decode::PacketView& pkt);
 
 }  // namespace minewatch::pipeline
