@@ -1,5 +1,6 @@
 // `minewatch sensor`: live capture. N workers, each with its own AF_PACKET socket in one fanout
-// group (the kernel deals flows by a symmetric hash) and its own Engine; events go through one
+// group (on Ethernet a BPF program deals packets by address pair, so every flow between two hosts
+// meets one engine; DNS answers are copied to every worker) and its own Engine; events go through one
 // locked sink that keeps the first alert per host across workers. SIGINT/SIGTERM: stop reading,
 // drain what the kernel already holds, end every flow (their mining records are written), report
 // the counters.
@@ -19,6 +20,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "capture/af_packet_source.hpp"
 #include "decode/decoder.hpp"
@@ -65,12 +67,59 @@ Timestamp wall_now() {
   return Timestamp{ns.count()};
 }
 
+// DNS answers are knowledge every worker needs: the kernel deals a DNS exchange to one worker and the
+// flow to the address it named perhaps to another. The worker that captured a response copies the
+// frame into every other worker's mailbox; each drains its own before its next batch and feeds the
+// frames to Engine::observe (cache only: nothing counted or alerted).
+struct Mailbox {
+  struct Copy {
+    std::vector<std::uint8_t> bytes;
+    Timestamp ts;
+    std::uint32_t link_type = 1, wire_len = 0;
+  };
+  std::mutex mu;
+  std::vector<Copy> frames;
+  static constexpr std::size_t kMaxQueued = 1u << 16;  // a stalled worker must not hoard memory
+};
+
 struct SensorWorker {
   std::unique_ptr<capture::LiveSource> source;
   AnomalyCounters anomalies;
   std::unique_ptr<detect::Engine> engine;
   capture::LiveStats final_stats;
   std::uint64_t decoded = 0;
+  std::uint64_t dns_shared = 0, dns_received = 0, dns_mail_dropped = 0;
+  Mailbox inbox;
+  std::vector<SensorWorker*> peers;  // every other worker
+
+  void share(const capture::Frame& f) {
+    for (SensorWorker* p : peers) {
+      std::lock_guard lock(p->inbox.mu);
+      if (p->inbox.frames.size() >= Mailbox::kMaxQueued) {
+        ++dns_mail_dropped;
+        continue;
+      }
+      p->inbox.frames.push_back({{f.data.begin(), f.data.end()}, f.ts, f.link_type, f.wire_len});
+      ++dns_shared;
+    }
+  }
+
+  void drain_inbox() {
+    std::vector<Mailbox::Copy> mail;
+    {
+      std::lock_guard lock(inbox.mu);
+      if (inbox.frames.empty()) return;
+      mail.swap(inbox.frames);
+    }
+    decode::PacketView pkt;
+    AnomalyCounters ignored;  // counted by the worker that captured the frame
+    for (const auto& m : mail) {
+      const capture::Frame f{m.ts, m.link_type, m.wire_len, m.bytes};
+      if (decode::decode_frame(f, pkt, ignored) != decode::DecodeStatus::Ok) continue;
+      engine->observe(pkt, detect::PacketMeta{});
+      ++dns_received;
+    }
+  }
 
   void run() {
     std::array<capture::Frame, 256> batch;
@@ -82,13 +131,16 @@ struct SensorWorker {
       std::size_t n = source->read_batch(batch);
       if (n == 0) {
         if (stopping) break;
+        if (!peers.empty()) drain_inbox();
         engine->idle(wall_now());
         continue;
       }
+      if (!peers.empty()) drain_inbox();
       for (std::size_t i = 0; i < n; ++i) {
         if (decode::decode_frame(batch[i], pkt, anomalies) != decode::DecodeStatus::Ok) continue;
         ++decoded;
         engine->process(pkt);
+        if (!peers.empty() && detect::Engine::is_shared_knowledge(pkt)) share(batch[i]);
       }
     }
     final_stats = source->stats();
@@ -156,6 +208,11 @@ int run_sensor(const SensorOptions& opt) {
   detect::EngineConfig config = opt.engine;
   config.max_flows = std::max<std::uint32_t>(1024, config.max_flows / static_cast<std::uint32_t>(workers.size()));
   for (auto& w : workers) w->engine = std::make_unique<detect::Engine>(config, sink, w->anomalies);
+  for (auto& w : workers) {
+    for (auto& other : workers) {
+      if (other != w) w->peers.push_back(other.get());
+    }
+  }
 
   g_stop.store(false);
   struct sigaction sa {};
@@ -174,8 +231,11 @@ int run_sensor(const SensorOptions& opt) {
   capture::LiveStats total;
   detect::EngineStats es;
   AnomalyCounters anomalies;
-  std::uint64_t decoded = 0;
+  std::uint64_t decoded = 0, dns_shared = 0, dns_received = 0, dns_mail_dropped = 0;
   for (auto& w : workers) {
+    dns_shared += w->dns_shared;
+    dns_received += w->dns_received;
+    dns_mail_dropped += w->dns_mail_dropped;
     const auto& s = w->final_stats;
     total.packets += s.packets;
     total.kernel_drops += s.kernel_drops;
@@ -212,10 +272,11 @@ int run_sensor(const SensorOptions& opt) {
     fmt::print(f,
                "{{\"method\":\"{}\",\"workers\":{},\"packets\":{},\"kernel_drops\":{},\"interface_drops\":{},"
                "\"freeze_count\":{},\"losing_blocks\":{},\"undecodable\":{},\"flows\":{},\"mining_flows\":{},"
-               "\"flows_evicted\":{},\"mining_records\":{},\"miner_hosts\":{}}}\n",
+               "\"flows_evicted\":{},\"mining_records\":{},\"miner_hosts\":{},\"dns_shared\":{},"
+               "\"dns_received\":{},\"dns_mail_dropped\":{}}}\n",
                workers.front()->source->method(), workers.size(), total.packets, total.kernel_drops,
                total.interface_drops, total.freeze_count, total.losing_blocks, undecodable, es.flows, es.mining_flows,
-               es.flows_evicted, sink.sessions(), sink.alerted_hosts());
+               es.flows_evicted, sink.sessions(), sink.alerted_hosts(), dns_shared, dns_received, dns_mail_dropped);
     std::fclose(f);
   }
   return status;

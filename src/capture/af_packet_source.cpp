@@ -1,6 +1,7 @@
 #include "capture/af_packet_source.hpp"
 
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -18,6 +19,50 @@
 #include "capture/frame.hpp"
 
 namespace minewatch::capture {
+
+std::vector<BpfInsn> address_pair_fanout_program() {
+  std::vector<BpfInsn> p;
+  auto stmt = [&](std::uint16_t code, std::uint32_t k) { p.push_back({code, 0, 0, k}); };
+  // M[1]: offset added by a VLAN tag (0 or 4); M[0]: the XOR accumulated so far; M[2]: scratch.
+  // Absolute offsets below are for untagged Ethernet: IPv4 addresses at 26 and 30, IPv6 at 22..53.
+  stmt(BPF_LD | BPF_H | BPF_ABS, 12);                      // A = EtherType
+  stmt(BPF_LDX | BPF_W | BPF_IMM, 0);                      // X = 0
+  p.push_back({BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0x8100});  // 802.1Q? else skip the next two
+  stmt(BPF_LDX | BPF_W | BPF_IMM, 4);                      // X = 4
+  stmt(BPF_LD | BPF_H | BPF_ABS, 16);                      // A = inner EtherType
+  stmt(BPF_STX, 1);                                        // M[1] = X
+  const std::size_t is_v4 = p.size();
+  p.push_back({BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0x0800});  // jf patched: to the IPv6 test
+  stmt(BPF_LD | BPF_W | BPF_IND, 26);                      // A = IPv4 source
+  stmt(BPF_ST, 0);
+  stmt(BPF_LD | BPF_W | BPF_IND, 30);  // A = IPv4 destination
+  stmt(BPF_LDX | BPF_W | BPF_MEM, 0);
+  stmt(BPF_ALU | BPF_XOR | BPF_X, 0);  // A = source ^ destination
+  const std::size_t v4_done = p.size();
+  p.push_back({BPF_JMP | BPF_JA, 0, 0, 0});  // k patched: to the mix
+  const std::size_t v6_test = p.size();
+  p[is_v4].jf = static_cast<std::uint8_t>(v6_test - is_v4 - 1);
+  const std::size_t is_v6 = p.size();
+  p.push_back({BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0x86dd});  // jf patched: to "other"
+  stmt(BPF_LD | BPF_IMM, 0);
+  stmt(BPF_ST, 0);                                    // M[0] = 0
+  for (std::uint32_t off = 22; off < 54; off += 4) {  // 8 words: source then destination
+    stmt(BPF_LDX | BPF_W | BPF_MEM, 1);               // X = VLAN offset
+    stmt(BPF_LD | BPF_W | BPF_IND, off);
+    stmt(BPF_LDX | BPF_W | BPF_MEM, 0);
+    stmt(BPF_ALU | BPF_XOR | BPF_X, 0);
+    stmt(BPF_ST, 0);  // M[0] ^= word
+  }
+  const std::size_t mix = p.size();
+  p[v4_done].k = static_cast<std::uint32_t>(mix - v4_done - 1);
+  stmt(BPF_ALU | BPF_MUL | BPF_K, 0x9E3779B1u);  // spread the bits, then keep the high half
+  stmt(BPF_ALU | BPF_RSH | BPF_K, 16);
+  stmt(BPF_RET | BPF_A, 0);
+  const std::size_t other = p.size();
+  p[is_v6].jf = static_cast<std::uint8_t>(other - is_v6 - 1);
+  stmt(BPF_RET | BPF_K, 0);
+  return p;
+}
 
 namespace {
 
@@ -203,10 +248,21 @@ Result<std::unique_ptr<LiveSource>> open_af_packet(const LiveOptions& o) {
       return make_error("AF_PACKET promiscuous mode on " + ifname + ": " + errno_text());
   }
   if (o.fanout_group != 0) {
-    // Hash mode spreads by the kernel's symmetric flow hash: both directions of a flow, one socket.
-    int arg = o.fanout_group | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+    // On Ethernet a classic-BPF program deals packets by their address pair (both directions, and
+    // every flow between two hosts, on one socket: what one flow proves about a host pair is evidence
+    // for its later flows). Elsewhere, the kernel's symmetric 5-tuple hash.
+    const bool by_pair = link_type == 1;
+    int arg = o.fanout_group | ((by_pair ? PACKET_FANOUT_CBPF : PACKET_FANOUT_HASH) | PACKET_FANOUT_FLAG_DEFRAG) << 16;
     if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0)
       return make_error("AF_PACKET fanout group on " + ifname + ": " + errno_text());
+    if (by_pair) {
+      std::vector<BpfInsn> insns = address_pair_fanout_program();
+      std::vector<sock_filter> prog;
+      for (const BpfInsn& i : insns) prog.push_back(sock_filter{i.code, i.jt, i.jf, i.k});
+      sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
+      if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &fprog, sizeof fprog) < 0)
+        return make_error("AF_PACKET fanout program on " + ifname + ": " + errno_text());
+    }
   }
   return std::unique_ptr<LiveSource>(std::move(source));
 }
