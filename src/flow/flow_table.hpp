@@ -7,7 +7,9 @@
 // "UDP", "mining"), each ordered by last touch. Every insert/touch carries an `order` stamp that
 // grows with input position (the owner passes the global packet index; by default the table counts
 // itself), so lists can be merged oldest-first and every list's timed-out flows form a prefix.
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -45,6 +47,13 @@ class FlowTable {
     max_index_ = cap;
     index_.assign(std::min<std::uint32_t>(cap, kInitialIndex), kNone);
     mask_ = static_cast<std::uint32_t>(index_.size()) - 1;
+    // Index slots hold the entry id in the low id_bits_ (ids < max_flows, so a slot is never all ones
+    // = kNone) and a tag of the hash above it: most probes that meet another flow's slot are rejected
+    // without loading that flow's entry (a cache miss each).
+    id_bits_ = static_cast<std::uint32_t>(std::bit_width(max_flows_));
+    id_mask_ = id_bits_ >= 32 ? ~0u : (1u << id_bits_) - 1;
+    tag_mask_ = id_bits_ >= 32 ? 0u : ~0u >> id_bits_;
+    tag_shift_ = std::min(id_bits_, 31u);  // with no tag bits the (masked) tag is always 0
     // Address space only: pages become resident when an entry is first used, and the vector never
     // moves (no copy of every flow, no transient double footprint) below 4 M flows.
     entries_.reserve(std::min<std::uint32_t>(max_flows_, 1u << 22));
@@ -67,25 +76,28 @@ class FlowTable {
     __builtin_prefetch(&index_[static_cast<std::uint32_t>(hash) & mask_]);
   }
   void prefetch_entry(std::uint64_t hash) const {
-    const std::uint32_t i = static_cast<std::uint32_t>(hash) & mask_;
-    std::uint32_t e = index_[i];
-    if (e == kNone) return;
-    // Every line the entry spans (entries are not line-aligned: 3 lines may be 4).
-    const char* p = reinterpret_cast<const char*>(&entries_[e]);
-    for (std::size_t off = 0; off < sizeof(Entry); off += 64) __builtin_prefetch(p + off, 1);
-    __builtin_prefetch(p + sizeof(Entry) - 1, 1);
-    // The home slot often holds another flow (linear probing): also fetch the next slot's key, so
-    // the second probe does not wait on memory either.
-    e = index_[(i + 1) & mask_];
-    if (e != kNone) __builtin_prefetch(&entries_[e]);
+    // The first slot of the probe sequence whose tag matches: usually the flow itself.
+    const std::uint32_t tag = tag_of(hash);
+    for (std::uint32_t i = static_cast<std::uint32_t>(hash) & mask_, n = 0; n < 4; i = (i + 1) & mask_, ++n) {
+      const std::uint32_t s = index_[i];
+      if (s == kNone) return;
+      if ((s >> tag_shift_ & tag_mask_) != tag) continue;
+      // Every line the entry spans (entries are not line-aligned: 3 lines may be 4).
+      const char* p = reinterpret_cast<const char*>(&entries_[s & id_mask_]);
+      for (std::size_t off = 0; off < sizeof(Entry); off += 64) __builtin_prefetch(p + off, 1);
+      __builtin_prefetch(p + sizeof(Entry) - 1, 1);
+      return;
+    }
   }
 
   // Finds the flow; nullptr when absent.
   Entry* find(const FlowKey& key, std::uint64_t hash) {
+    const std::uint32_t tag = tag_of(hash);
     for (std::uint32_t i = static_cast<std::uint32_t>(hash) & mask_;; i = (i + 1) & mask_) {
-      std::uint32_t e = index_[i];
-      if (e == kNone) return nullptr;
-      Entry& en = entries_[e];
+      const std::uint32_t s = index_[i];
+      if (s == kNone) return nullptr;
+      if ((s >> tag_shift_ & tag_mask_) != tag) continue;
+      Entry& en = entries_[s & id_mask_];
       if (en.hash == hash && en.key == key) return &en;
     }
   }
@@ -113,7 +125,7 @@ class FlowTable {
     en.payload = Payload{};
     std::uint32_t i = static_cast<std::uint32_t>(hash) & mask_;
     while (index_[i] != kNone) i = (i + 1) & mask_;
-    index_[i] = e;
+    index_[i] = slot_of(e, hash);
     link_newest(e);
     ++live_;
     return en;
@@ -157,13 +169,13 @@ class FlowTable {
   void erase(Entry& en) {
     std::uint32_t e = index_of(en);
     std::uint32_t i = static_cast<std::uint32_t>(en.hash) & mask_;
-    while (index_[i] != e) i = (i + 1) & mask_;
+    while ((index_[i] & id_mask_) != e) i = (i + 1) & mask_;
     // Backward-shift deletion keeps probe sequences intact without tombstones.
     std::uint32_t hole = i;
     for (std::uint32_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
       std::uint32_t x = index_[j];
       if (x == kNone) break;
-      std::uint32_t home = static_cast<std::uint32_t>(entries_[x].hash) & mask_;
+      std::uint32_t home = static_cast<std::uint32_t>(entries_[x & id_mask_].hash) & mask_;
       bool movable = (hole <= j) ? (home <= hole || home > j) : (home <= hole && home > j);
       if (movable) {
         index_[hole] = x;
@@ -203,8 +215,14 @@ class FlowTable {
       if (!entries_[e].live) continue;
       std::uint32_t i = static_cast<std::uint32_t>(entries_[e].hash) & mask_;
       while (index_[i] != kNone) i = (i + 1) & mask_;
-      index_[i] = e;
+      index_[i] = slot_of(e, entries_[e].hash);
     }
+  }
+  [[nodiscard]] std::uint32_t tag_of(std::uint64_t hash) const {
+    return static_cast<std::uint32_t>(hash >> 32) & tag_mask_;
+  }
+  [[nodiscard]] std::uint32_t slot_of(std::uint32_t e, std::uint64_t hash) const {
+    return e | tag_of(hash) << tag_shift_;
   }
   std::uint32_t index_of(const Entry& en) const { return static_cast<std::uint32_t>(&en - entries_.data()); }
   void unlink(std::uint32_t e) {
@@ -234,6 +252,7 @@ class FlowTable {
   std::vector<std::uint32_t> index_;
   std::vector<std::uint32_t> free_;
   std::uint32_t mask_ = 0;
+  std::uint32_t id_bits_ = 32, id_mask_ = ~0u, tag_mask_ = 0, tag_shift_ = 31;
   std::uint32_t max_index_ = 0;
   std::uint32_t max_flows_;
   std::uint32_t live_ = 0;

@@ -71,6 +71,33 @@ TEST(FlowTable, SurvivesRandomInsertEraseAgainstAReferenceMap) {
   EXPECT_EQ(t.size(), ref.size());
 }
 
+TEST(FlowTable, TaggedIndexStaysCorrectWhenHashesClusterAndTagsCollide) {
+  // Hashes squeezed onto a few home slots and a few tags: long probe chains, many slots whose tag
+  // matches another flow's, and backward shifts across them.
+  for (std::uint64_t squeeze : {0x0000000300000007ull, 0x000000000000001full, 0xffffffff00000003ull}) {
+    FlowTable<std::uint32_t> t(700);
+    std::map<std::uint32_t, bool> ref;
+    std::mt19937 rng(static_cast<std::uint32_t>(squeeze));
+    for (int step = 0; step < 30000; ++step) {
+      auto n = static_cast<std::uint32_t>(rng() % 1500);
+      auto k = key_for(n);
+      const std::uint64_t h = k.hash() & squeeze;
+      t.prefetch_entry(h);
+      auto* e = t.find(k, h);
+      ASSERT_EQ(e != nullptr, ref.count(n) == 1) << step;
+      if (e) {
+        ASSERT_EQ(e->payload, n);
+        t.erase(*e);
+        ref.erase(n);
+      } else if (!t.full()) {
+        t.insert(k, h, Timestamp{step}).payload = n;
+        ref[n] = true;
+      }
+    }
+    EXPECT_EQ(t.size(), ref.size());
+  }
+}
+
 TEST(FlowTable, OrdersFlowsByRecencyForTimeouts) {
   FlowTable<int> t(16);
   auto k0 = key_for(0), k1 = key_for(1), k2 = key_for(2);
