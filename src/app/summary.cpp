@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "app/report_table.hpp"
 #include "estimate/session_estimate.hpp"
 
 namespace minewatch::app {
@@ -43,19 +44,6 @@ std::string join(const std::set<std::string>& items, std::size_t max_items) {
 }
 }  // namespace
 
-namespace {
-// 1234567 H/s -> "1.23 MH/s": SI prefixes keep the column readable.
-std::string si(double v, std::string_view unit) {
-  static constexpr std::string_view kPrefix[] = {"", "k", "M", "G", "T", "P", "E"};
-  std::size_t i = 0;
-  while (v >= 1000 && i + 1 < std::size(kPrefix)) {
-    v /= 1000;
-    ++i;
-  }
-  return fmt::format("{:.3g} {}{}", v, kPrefix[i], unit);
-}
-}  // namespace
-
 void Summary::print(std::FILE* out) const {
   if (hosts_.empty()) {
     fmt::print(out, "No mining found.\n");
@@ -76,7 +64,8 @@ void Summary::print(std::FILE* out) const {
       std::string r;
       for (const auto& a : t.rates) {
         if (!r.empty()) r += "; ";
-        r += fmt::format("{} {} ±{:.0f}%", a.algorithm, si(a.value, a.unit), a.value > 0 ? 100 * a.sigma / a.value : 0);
+        r += fmt::format("{} {} ±{:.0f}%", a.algorithm, format_rate(a.value, a.unit),
+                         a.value > 0 ? 100 * a.sigma / a.value : 0);
       }
       if (!r.empty()) rates = r;
       if (t.kwh_per_day > 0) {

@@ -106,17 +106,22 @@ void run_job(Context& ctx, Rng& rng, const Job& j) {
   }
 }
 
-// A fixed plan: every family clean, every adversity on several families, every decoy, background mix.
-std::vector<Job> sample_plan(Rng& rng, const Options& o) {
-  std::vector<Job> jobs;
-  const double span = 900;
-  const std::uint64_t background = o.flows.value_or(400);
-  for (std::uint64_t i = 0; i < background; ++i) {
+// `count` ordinary background flows starting anywhere in the first `span` seconds (less 30).
+void add_background(std::vector<Job>& jobs, Rng& rng, std::uint64_t count, double span) {
+  for (std::uint64_t i = 0; i < count; ++i) {
     Job j = make_job(at(rng.uniform(0, span - 30)), Job::Kind::Background);
     j.background = pick_background(rng, false);
     j.bg = pick_bg_options(rng, false);
     jobs.push_back(j);
   }
+}
+
+// A fixed plan: every family clean, every adversity on several families, every decoy, background mix.
+std::vector<Job> sample_plan(Rng& rng, const Options& o) {
+  std::vector<Job> jobs;
+  const double span = 900;
+  const std::uint64_t background = o.flows.value_or(400);
+  add_background(jobs, rng, background, span);
   std::vector<MiningPlan> plans;
   for (Family f : kAllFamilies) plans.push_back(MiningPlan{f, {}, 0, true});
   constexpr std::size_t kAdvSessions = 28;
@@ -167,12 +172,7 @@ std::vector<Job> sv2_plan(Rng& rng, const Options& o, const Sv2Options& sv2) {
   std::vector<Job> jobs;
   const double span = 900;
   const std::uint64_t background = o.flows.value_or(200);
-  for (std::uint64_t i = 0; i < background; ++i) {
-    Job j = make_job(at(rng.uniform(0, span - 30)), Job::Kind::Background);
-    j.background = pick_background(rng, false);
-    j.bg = pick_bg_options(rng, false);
-    jobs.push_back(j);
-  }
+  add_background(jobs, rng, background, span);
   const auto sessions = std::max<std::uint64_t>(
       4, static_cast<std::uint64_t>(o.mining_fraction.value_or(0.02) * static_cast<double>(background)));
   for (std::uint64_t i = 0; i < sessions; ++i) {
