@@ -54,6 +54,12 @@ def scenario(mw, tmp, db, pcaps, truth_miners):
     look = run([mw, "registry", "lookup", "10.1.0.29", "--db", db, "--format", "json"])
     check(look.returncode == 0 and json.loads(look.stdout)[0]["org_id"] == "acme",
           "the rows after the bad one still load (10.1.0.29 → acme)")
+    for at in ("2026-11-21", "2026-11-21 08:00:00", "2026-11-21T08:00:00+08:00", "1763683200"):
+        r = run([mw, "registry", "lookup", "10.1.0.29", "--at", at, "--db", db, "--format", "json"])
+        check(r.returncode == 0 and json.loads(r.stdout)[0]["org_id"] == "acme", f"lookup --at '{at}' is read")
+    for at in ("yesterday", "1013-11-20", "99999999999999999999"):
+        r = run([mw, "registry", "lookup", "10.1.0.29", "--at", at, "--db", db])
+        check(r.returncode == 2 and "--at" in r.stderr, f"lookup --at '{at}' is refused with a clear error")
     bad_mmdb = os.path.join(tmp, "broken.mmdb")
     with open(bad_mmdb, "wb") as f:
         f.write(b"\x00" * 64 + b"not a maxmind database")

@@ -2,7 +2,6 @@
 // the IP registry library (src/registry) persisted in the store.
 #include <fmt/format.h>
 
-#include <ctime>
 #include <memory>
 
 #include "app/command.hpp"
@@ -14,32 +13,14 @@ namespace minewatch::app {
 
 namespace {
 
-// "2024-03-01T12:00:00Z", "2024-03-01 12:00:00", "2024-03-01" (UTC) or Unix seconds.
-std::optional<Timestamp> parse_time(std::string_view text) {
+// --at: what registry::parse_time reads, plus the forms a person types: "2024-03-01" (midnight UTC) and
+// "2024-03-01 12:00:00" / "2024-03-01T12:00:00" without a zone (UTC).
+std::optional<Timestamp> parse_at(std::string_view text) {
+  if (auto t = registry::parse_time(text)) return t;
   std::string s(text);
-  if (!s.empty() && s.find_first_not_of("0123456789.") == std::string::npos) {
-    char* end = nullptr;
-    double secs = std::strtod(s.c_str(), &end);
-    if (end && *end == 0) return Timestamp{static_cast<std::int64_t>(secs * 1e9)};
-    return std::nullopt;
-  }
-  std::tm tm{};
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  char sep = 0, tail = 0;
-  int n = std::sscanf(s.c_str(), "%4d-%2d-%2d%c%2d:%2d:%2d%c", &y, &mo, &d, &sep, &h, &mi, &sec, &tail);
-  if (n == 3) {
-    h = mi = sec = 0;
-  } else if (!(n == 7 || (n == 8 && tail == 'Z')) || (sep != 'T' && sep != ' ')) {
-    return std::nullopt;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  return Timestamp::checked_from_parts(timegm(&tm), 0);
+  if (s.size() == 10) return registry::parse_time(s + "T00:00:00Z");
+  if (s.size() == 19) return registry::parse_time(s + "Z");
+  return std::nullopt;
 }
 
 std::unique_ptr<store::Store> open_or_report(const std::string& db) {
@@ -135,7 +116,7 @@ void add_registry_command(CLI::App& cli, CommandSet& commands) {
     }
     std::optional<Timestamp> at;
     if (!a->at.empty()) {
-      at = parse_time(a->at);
+      at = parse_at(a->at);
       if (!at) {
         fmt::print(stderr, "minewatch: --at '{}': expected 2024-03-01T12:00:00Z, 2024-03-01 or Unix seconds\n", a->at);
         return 2;

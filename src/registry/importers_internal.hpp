@@ -20,9 +20,6 @@ struct ListTarget {
 };
 [[nodiscard]] std::optional<ListTarget> known_list(const std::filesystem::path& path);
 
-// RFC 3339 ("2026-11-21T03:00:00Z", "+08:00" offsets, fractions) or Unix seconds ("1700000000.5").
-[[nodiscard]] std::optional<Timestamp> parse_time(std::string_view text);
-
 [[nodiscard]] Result<ImportReport> import_mmdb(const std::filesystem::path& path, RegistryData& data,
                                                const ImportOptions& options);
 

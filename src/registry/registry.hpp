@@ -223,4 +223,9 @@ class Registry {
   std::vector<std::uint32_t> mapping_order_;  // mappings sorted by (address, start)
 };
 
+// RFC 3339 ("2026-11-21T03:00:00Z", "+08:00" offsets, fractions) or Unix seconds ("1700000000.5");
+// nullopt for anything else, or outside what a Timestamp holds (1677-2262). Mapping rows and
+// `registry lookup --at` read times with it.
+[[nodiscard]] std::optional<Timestamp> parse_time(std::string_view text);
+
 }  // namespace minewatch::registry
