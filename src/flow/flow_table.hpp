@@ -47,13 +47,13 @@ class FlowTable {
     max_index_ = cap;
     index_.assign(std::min<std::uint32_t>(cap, kInitialIndex), kNone);
     mask_ = static_cast<std::uint32_t>(index_.size()) - 1;
-    // Index slots hold the entry id in the low id_bits_ (ids < max_flows, so a slot is never all ones
+    // Index slots hold the entry id in the low id_bits (ids < max_flows, so a slot is never all ones
     // = kNone) and a tag of the hash above it: most probes that meet another flow's slot are rejected
     // without loading that flow's entry (a cache miss each).
-    id_bits_ = static_cast<std::uint32_t>(std::bit_width(max_flows_));
-    id_mask_ = id_bits_ >= 32 ? ~0u : (1u << id_bits_) - 1;
-    tag_mask_ = id_bits_ >= 32 ? 0u : ~0u >> id_bits_;
-    tag_shift_ = std::min(id_bits_, 31u);  // with no tag bits the (masked) tag is always 0
+    const auto id_bits = static_cast<std::uint32_t>(std::bit_width(max_flows_));
+    id_mask_ = id_bits >= 32 ? ~0u : (1u << id_bits) - 1;
+    tag_mask_ = id_bits >= 32 ? 0u : ~0u >> id_bits;
+    tag_shift_ = std::min(id_bits, 31u);  // with no tag bits the (masked) tag is always 0
     // Address space only: pages become resident when an entry is first used, and the vector never
     // moves (no copy of every flow, no transient double footprint) below 4 M flows.
     entries_.reserve(std::min<std::uint32_t>(max_flows_, 1u << 22));
@@ -252,7 +252,7 @@ class FlowTable {
   std::vector<std::uint32_t> index_;
   std::vector<std::uint32_t> free_;
   std::uint32_t mask_ = 0;
-  std::uint32_t id_bits_ = 32, id_mask_ = ~0u, tag_mask_ = 0, tag_shift_ = 31;
+  std::uint32_t id_mask_ = ~0u, tag_mask_ = 0, tag_shift_ = 31;
   std::uint32_t max_index_ = 0;
   std::uint32_t max_flows_;
   std::uint32_t live_ = 0;
