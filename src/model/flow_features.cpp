@@ -89,6 +89,21 @@ std::pair<std::size_t, std::size_t> mode_and_distinct(std::array<std::int32_t, N
 
 double pos(std::int64_t x) { return x > 0 ? static_cast<double>(x) : 0.0; }
 
+// log1p of a whole number of milliseconds. Gaps between a flow's packets are mostly short, and libm's
+// log1p cost half of the features' time: the table holds libm's own results (computed at start-up
+// through a pointer, so the compiler cannot fold them into differently rounded constants), so every
+// feature stays bit-identical to the direct call.
+constexpr std::size_t kLog1pTable = 4096;
+const std::array<double, kLog1pTable> log1p_table = [] {
+  double (*volatile fn)(double) = static_cast<double (*)(double)>(std::log1p);
+  std::array<double, kLog1pTable> t{};
+  for (std::size_t i = 0; i < kLog1pTable; ++i) t[i] = fn(static_cast<double>(i));
+  return t;
+}();
+double log1p_whole(double x) {
+  return x < static_cast<double>(kLog1pTable) ? log1p_table[static_cast<std::size_t>(x)] : std::log1p(x);
+}
+
 }  // namespace
 
 FeatureVector compute_features(const FlowSample& s, std::uint64_t pkts_up, std::uint64_t pkts_down) {
@@ -124,7 +139,7 @@ FeatureVector compute_features(const FlowSample& s, std::uint64_t pkts_up, std::
       const bool prev_u = s.from_initiator(i - 1);
       const double gap = pos(t - s.offset_ms(i - 1));
       iats.push(gap);
-      log_iats.push(std::log1p(gap));
+      log_iats.push(log1p_whole(gap));
       if (u != prev_u) ++changes;
       if (!u && prev_u) replies.push(gap);
       if (u && !prev_u) gaps.push(gap);
@@ -152,30 +167,30 @@ FeatureVector compute_features(const FlowSample& s, std::uint64_t pkts_up, std::
   f[k++] = up.std();
   f[k++] = down.std();
   f[k++] = max_size;
-  f[k++] = std::log1p(up.sum());
-  f[k++] = std::log1p(down.sum());
+  f[k++] = log1p_whole(up.sum());
+  f[k++] = log1p_whole(down.sum());
   f[k++] = n > 1 ? static_cast<double>(changes) / static_cast<double>(n - 1) : 0.0;
   f[k++] = static_cast<double>(mode) / nd;
   f[k++] = static_cast<double>(distinct) / nd;
   f[k++] = signed_size(0);
   f[k++] = n > 1 ? signed_size(1) : 0.0;
-  f[k++] = std::log1p(pos(s.offset_ms(n - 1) - s.offset_ms(0)));
-  f[k++] = std::log1p(iats.median());
+  f[k++] = log1p_whole(pos(s.offset_ms(n - 1) - s.offset_ms(0)));
+  f[k++] = log1p_whole(iats.median());
   f[k++] = log_iats.mean();
   f[k++] = iats.cv();
-  f[k++] = std::log1p(iats.max());
+  f[k++] = log1p_whole(iats.max());
   f[k++] = iats.empty() ? 0.0 : static_cast<double>(zero_iats) / static_cast<double>(iats.n);
   f[k++] = up_iats.cv();
   f[k++] = down_iats.cv();
   f[k++] = static_cast<double>(small) / nd;
   f[k++] = valid ? 1.0 : 0.0;
-  f[k++] = valid ? std::log1p(static_cast<double>(total)) : 0.0;
+  f[k++] = valid ? log1p_whole(static_cast<double>(total)) : 0.0;
   f[k++] = valid && total > 0 ? nd / static_cast<double>(total) : 0.0;
   f[k++] = valid ? std::log(static_cast<double>(pkts_up + 1) / static_cast<double>(pkts_down + 1)) : 0.0;
-  f[k++] = replies.empty() ? -1.0 : std::log1p(replies.median());
+  f[k++] = replies.empty() ? -1.0 : log1p_whole(replies.median());
   f[k++] = up.empty() ? 0.0 : static_cast<double>(up_mode) / static_cast<double>(up.n);
   f[k++] = down.empty() ? 0.0 : static_cast<double>(down_mode) / static_cast<double>(down.n);
-  f[k++] = gaps.empty() ? -1.0 : std::log1p(gaps.median());
+  f[k++] = gaps.empty() ? -1.0 : log1p_whole(gaps.median());
   return f;
 }
 

@@ -155,22 +155,53 @@ double FlowModel::raw_walk(const std::array<double, kFeatureCount>& x) const {
   return raw;
 }
 
-double FlowModel::raw_perfect(const std::array<double, kFeatureCount>& x) const {
-  // Same leaves, summed in the same order as raw_walk: the scores are bit-identical.
-  const std::size_t depth = perfect_depth_;
-  const std::size_t splits = (std::size_t{1} << depth) - 1;
-  const Split* s = perfect_splits_.data();
-  const double* leaves = perfect_leaves_.data();
-  double raw = bias_;
-  for (std::size_t t = 0; t < roots_.size(); ++t, s += splits, leaves += splits + 1) {
+namespace {
+
+// Trees of one depth walked kLanes at a time: each lane's path is a chain of dependent loads, and
+// interleaving independent chains lets the core overlap them. Leaves are still added in tree order.
+template <std::size_t kDepth>
+double sum_perfect(const auto* splits_base, const double* leaves_base, std::size_t trees,
+                   const std::array<double, kFeatureCount>& x, double raw) {
+  constexpr std::size_t kSplits = (std::size_t{1} << kDepth) - 1;
+  constexpr std::size_t kLanes = 8;
+  std::size_t t = 0;
+  for (; t + kLanes <= trees; t += kLanes) {
+    std::array<std::size_t, kLanes> i{};
+    for (std::size_t level = 0; level < kDepth; ++level) {
+      for (std::size_t k = 0; k < kLanes; ++k) {
+        const auto& sp = splits_base[(t + k) * kSplits + i[k]];
+        i[k] = 2 * i[k] + 1 + static_cast<std::size_t>(!(x[sp.feature] <= sp.threshold));
+      }
+    }
+    for (std::size_t k = 0; k < kLanes; ++k) raw += leaves_base[(t + k) * (kSplits + 1) + i[k] - kSplits];
+  }
+  for (; t < trees; ++t) {
     std::size_t i = 0;
-    for (std::size_t level = 0; level < depth; ++level) {
-      const Split& sp = s[i];
+    for (std::size_t level = 0; level < kDepth; ++level) {
+      const auto& sp = splits_base[t * kSplits + i];
       i = 2 * i + 1 + static_cast<std::size_t>(!(x[sp.feature] <= sp.threshold));
     }
-    raw += leaves[i - splits];
+    raw += leaves_base[t * (kSplits + 1) + i - kSplits];
   }
   return raw;
+}
+
+}  // namespace
+
+double FlowModel::raw_perfect(const std::array<double, kFeatureCount>& x) const {
+  // Same leaves, summed in the same order as raw_walk: the scores are bit-identical.
+  const Split* s = perfect_splits_.data();
+  const double* leaves = perfect_leaves_.data();
+  const std::size_t n = roots_.size();
+  static_assert(kMaxPerfectDepth == 6, "one instantiation per depth below");
+  switch (perfect_depth_) {
+    case 1: return sum_perfect<1>(s, leaves, n, x, bias_);
+    case 2: return sum_perfect<2>(s, leaves, n, x, bias_);
+    case 3: return sum_perfect<3>(s, leaves, n, x, bias_);
+    case 4: return sum_perfect<4>(s, leaves, n, x, bias_);
+    case 5: return sum_perfect<5>(s, leaves, n, x, bias_);
+    default: return sum_perfect<6>(s, leaves, n, x, bias_);
+  }
 }
 
 void FlowModel::build_perfect() {

@@ -157,6 +157,32 @@ TEST(FlowFeatures, CountersAreIgnoredOnceThirtyPacketsAreHeld) {
   EXPECT_EQ(a, b);
 }
 
+TEST(FlowFeatures, TimeFeaturesEqualLibmLog1pExactlyOnBothSidesOfTheTable) {
+  // Whole-millisecond log1p values come from a start-up table below 4096 ms and from libm above: both
+  // must give libm's own bits, or a tree comparison could flip.
+  // Through a pointer, so the compiler cannot fold these into (differently rounded) constants.
+  double (*volatile libm_log1p)(double) = static_cast<double (*)(double)>(std::log1p);
+  for (std::int64_t gap : {0, 1, 2, 7, 999, 4094, 4095, 4096, 4097, 123'456}) {
+    FlowSample s;
+    s.add_ms(true, 100, 0);
+    s.add_ms(false, 40, gap);
+    s.add_ms(true, 100, 2 * gap);
+    FeatureVector f = compute_features(s, 2, 1);
+    auto at = [&](std::string_view name) {
+      for (std::size_t i = 0; i < kFeatureCount; ++i)
+        if (kFeatureNames[i] == name) return f[i];
+      ADD_FAILURE() << name;
+      return 0.0;
+    };
+    const auto g = static_cast<double>(gap);
+    EXPECT_EQ(at("log_duration_ms"), libm_log1p(2 * g)) << gap;
+    EXPECT_EQ(at("log_iat_max_ms"), libm_log1p(g)) << gap;
+    EXPECT_EQ(at("log_reply_ms"), libm_log1p(g)) << gap;
+    EXPECT_EQ(at("log_gap_ms"), libm_log1p(g)) << gap;
+    EXPECT_EQ(at("mean_log_iat"), (libm_log1p(g) + libm_log1p(g)) / 2) << gap;
+  }
+}
+
 TEST(CesnetCsv, ParsesTimesToMilliseconds) {
   EXPECT_EQ(parse_cesnet_time_ms("1970-01-01T00:00:01.5").value(), 1500);
   EXPECT_EQ(parse_cesnet_time_ms("2021-12-14T16:45:41.773999").value(), 1639500341773);
