@@ -1,13 +1,13 @@
 #pragma once
-// The parallel pipeline for capture files: one reader thread walks and decodes the capture, numbers
-// packets on the shared PacketClock and deals them to N workers by a symmetric flow hash over SPSC
-// rings; each worker owns an Engine (its own flow table). Timeout ticks go to every worker at the
-// same input positions, DNS packets go to every worker (the owner counts and alerts, the others
-// only learn), and the reader, between batches, merges the workers' events by EventOrder and drops
-// every alert but the first per host. The events reach the sink in exactly the order and with
-// exactly the content the single pipeline produces, as long as no worker's table hits its cap (the
-// cap is split evenly, so which flow gets evicted depends on the split). See
-// docs/decisions/0009-parallel-pipeline.md.
+// The parallel pipeline for capture files, N threads: the calling thread walks and decodes the
+// capture, numbers packets on the shared PacketClock and deals them by a symmetric hash of the two
+// addresses to N engines: engine 0 it runs itself (a smaller share: reading is its other work), engines
+// 1..N-1 run on worker threads fed over SPSC rings. Each engine has its own flow table. Timeout ticks go to every
+// worker at the same input positions, DNS packets go to every worker (the owner counts and alerts, the others only
+// learn), and the reader, between batches, merges the workers' events by EventOrder and drops every alert but the first
+// per host. The events reach the sink in exactly the order and with exactly the content the single pipeline produces,
+// as long as no worker's table hits its cap (the cap is split evenly, so which flow gets evicted depends on the split).
+// See docs/decisions/0009-parallel-pipeline.md.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,8 +21,9 @@ namespace minewatch::pipeline {
 
 class ParallelAnalyzer {
  public:
-  // `workers` >= 1 worker threads (plus the calling thread as reader and writer).
-  ParallelAnalyzer(detect::EngineConfig config, std::size_t workers, detect::EventSink& sink,
+  // `threads` >= 1 threads in all: the calling thread (reader, writer and engine 0) and threads - 1
+  // workers.
+  ParallelAnalyzer(detect::EngineConfig config, std::size_t threads, detect::EventSink& sink,
                    AnomalyCounters& anomalies);
   ~ParallelAnalyzer();
   ParallelAnalyzer(const ParallelAnalyzer&) = delete;
@@ -32,13 +33,17 @@ class ParallelAnalyzer {
   // called between batches with the number of packets read so far.
   void run(capture::FrameSource& source, const std::function<void(std::uint64_t packets)>& progress);
 
-  // Totals over the workers of the last run().
+  // Totals over the engines of the last run().
   [[nodiscard]] const detect::EngineStats& stats() const { return stats_; }
-  [[nodiscard]] std::size_t workers() const { return workers_; }
+  [[nodiscard]] std::size_t threads() const { return threads_; }
+  // Which engine owns the flows between two hosts with this dispatch_hash (0 = the reader's).
+  [[nodiscard]] std::size_t owner_of(std::uint64_t hash) const;
 
  private:
-  detect::EngineConfig config_;
-  std::size_t workers_;
+  detect::EngineConfig config_;  // the workers' (their share of the flow cap)
+  detect::EngineConfig reader_config_;
+  std::size_t threads_;
+  std::uint32_t reader_buckets_ = 0;
   detect::EventSink& sink_;
   AnomalyCounters& anomalies_;
   detect::EngineStats stats_;
