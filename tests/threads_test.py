@@ -3,7 +3,7 @@
 order, on generated captures with many flows, idle timeouts, DNS intent alerts and many miners per
 host; TLS miners that reconnect to a pool they were proven to use (evidence that lives in the engine
 that saw the proof); also through the libpcap path (pcapng), whose frames do not outlive a batch."""
-import argparse, os, shutil, subprocess, sys, tempfile
+import argparse, json, os, shutil, subprocess, sys, tempfile
 
 from checks import check, summary
 
@@ -47,13 +47,23 @@ def main():
             subprocess.run([editcap, "-F", "pcapng", caps[0][1][0], ng], check=True)
             caps.append(("sample as pcapng", [ng]))
         for name, files in caps:
-            outs = {}
+            outs, stats = {}, {}
             for threads in (1, 2, 3, 4):
                 intel = ["--no-user-intel", "--intel", a.intel] if name.startswith("tls-evasion") else []
+                st = os.path.join(tmp, f"stats{threads}.json")
                 r = subprocess.run([a.minewatch, "analyze", "--no-progress", "--no-summary", "--threads", str(threads),
-                                    *intel, "--eve", "-", *files], capture_output=True)
+                                    *intel, "--stats", st, "--eve", "-", *files], capture_output=True)
                 check(r.returncode == 0, f"{name}: --threads {threads} exits 0")
                 outs[threads] = r.stdout
+                stats[threads] = json.load(open(st))
+            # Every engine of the split does a part, the parts add up, and the reader's is the smaller.
+            for threads in (2, 3, 4):
+                eng = stats[threads].get("engines", [])
+                check(len(eng) == threads and sum(e["packets"] for e in eng) == stats[1]["packets"]
+                      and sum(e["flows"] for e in eng) == stats[1]["flows"] and all(e["packets"] > 0 for e in eng)
+                      and eng[0]["packets"] < min(e["packets"] for e in eng[1:]),
+                      f"{name}: --threads {threads} --stats lists {threads} engines whose packets and flows add up "
+                      f"({[e['packets'] for e in eng]})")
             lines = outs[1].splitlines()
             mining = sum(1 for l in lines if b'"event_type":"mining"' in l)
             alerts = sum(1 for l in lines if b'"event_type":"alert"' in l)

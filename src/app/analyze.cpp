@@ -37,15 +37,26 @@ void add_run(detect::EngineStats& to, const detect::EngineStats& s) {
   to.peak_open_inspections = std::max(to.peak_open_inspections, s.peak_open_inspections);
 }
 
-bool write_stats(const std::string& path, const detect::EngineStats& s, std::size_t threads) {
+bool write_stats(const std::string& path, const detect::EngineStats& s, std::size_t threads,
+                 const std::vector<pipeline::ParallelAnalyzer::EngineShare>& shares) {
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (!f) return false;
   fmt::print(f,
              "{{\"threads\":{},\"packets\":{},\"bytes\":{},\"flows\":{},\"peak_open_flows\":{},"
              "\"tcp_flows_inspected\":{},\"peak_open_inspections\":{},\"mining_flows\":{},\"dns_messages\":{},"
-             "\"flows_evicted\":{},\"mining_flows_evicted\":{}}}\n",
+             "\"flows_evicted\":{},\"mining_flows_evicted\":{}",
              threads, s.packets, s.bytes, s.flows, s.peak_open_flows, s.tcp_flows_inspected, s.peak_open_inspections,
              s.mining_flows, s.dns_messages, s.flows_evicted, s.mining_flows_evicted);
+  if (!shares.empty()) {
+    // Per engine of the parallel pipeline (0: the reader's): its packets and flows, and its thread's CPU.
+    fmt::print(f, ",\"engines\":[");
+    for (std::size_t i = 0; i < shares.size(); ++i) {
+      fmt::print(f, "{}{{\"packets\":{},\"flows\":{},\"cpu_seconds\":{:.3f}}}", i ? "," : "", shares[i].packets,
+                 shares[i].flows, shares[i].cpu_seconds);
+    }
+    fmt::print(f, "]");
+  }
+  fmt::print(f, "}}\n");
   return std::fclose(f) == 0;
 }
 
@@ -116,6 +127,7 @@ int run_analyze(const AnalyzeOptions& opt) {
   int status = 0;
   std::uint64_t total_packets = 0;
   detect::EngineStats totals;
+  std::vector<pipeline::ParallelAnalyzer::EngineShare> shares;  // summed over captures
   std::array<capture::Frame, 256> batch;
   for (const auto& path : opt.captures) {
     auto source = capture::open_capture(path, anomalies);
@@ -137,6 +149,12 @@ int run_analyze(const AnalyzeOptions& opt) {
       parallel.run(**source, [&](std::uint64_t packets) { progress.update((*source)->position_bytes(), packets); });
       total_packets += parallel.stats().packets;
       add_run(totals, parallel.stats());
+      if (shares.size() < parallel.shares().size()) shares.resize(parallel.shares().size());
+      for (std::size_t i = 0; i < parallel.shares().size(); ++i) {
+        shares[i].packets += parallel.shares()[i].packets;
+        shares[i].flows += parallel.shares()[i].flows;
+        shares[i].cpu_seconds += parallel.shares()[i].cpu_seconds;
+      }
     } else {
       detect::Engine engine(engine_config, sink, anomalies);
       std::vector<decode::PacketView> pkts(batch.size());
@@ -175,7 +193,7 @@ int run_analyze(const AnalyzeOptions& opt) {
       status = 2;
     }
   }
-  if (!opt.stats_path.empty() && !write_stats(opt.stats_path, totals, opt.threads)) {
+  if (!opt.stats_path.empty() && !write_stats(opt.stats_path, totals, opt.threads, shares)) {
     fmt::print(stderr, "minewatch: cannot write stats to {}: {}\n", opt.stats_path, std::strerror(errno));
     status = 2;
   }

@@ -1,5 +1,7 @@
 #include "pipeline/parallel_analyzer.hpp"
 
+#include <sys/resource.h>
+
 #include <array>
 #include <cstring>
 #include <deque>
@@ -70,6 +72,14 @@ class RecordingSink final : public detect::EventSink {
   const detect::Engine* engine_ = nullptr;
 };
 
+// CPU time (user + system) the calling thread has used so far.
+double thread_cpu_seconds() {
+  rusage ru{};
+  if (getrusage(RUSAGE_THREAD, &ru) != 0) return 0;
+  auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
+
 // One engine and what it reports: run inline by the reader (engine 0) or on a worker thread.
 struct Lane {
   explicit Lane(const detect::EngineConfig& config) : sink(outbox), engine(config, sink, anomalies) {
@@ -83,6 +93,7 @@ struct Lane {
   AnomalyCounters anomalies;
   RecordingSink sink;
   detect::Engine engine;
+  double cpu_seconds = 0;  // of the thread that ran it, during the run
 };
 
 struct Worker {
@@ -92,6 +103,7 @@ struct Worker {
   static constexpr std::size_t kRing = 1 << 16;
   explicit Worker(const detect::EngineConfig& config) : ring(kRing), lane(config) {}
   void run() {
+    const double cpu_start = thread_cpu_seconds();
     detect::Engine& engine = lane.engine;
     bool done = false;
     while (!done) {
@@ -124,6 +136,7 @@ struct Worker {
       lane.set_progress(reached);
       ring.release(items.size());
     }
+    lane.cpu_seconds = thread_cpu_seconds() - cpu_start;
   }
 
   SpscRing<WorkItem> ring;
@@ -222,6 +235,7 @@ std::size_t ParallelAnalyzer::owner_of(std::uint64_t hash) const {
 
 void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<void(std::uint64_t)>& progress) {
   // Engine 0 runs inline on this thread (the reader); engines 1..N-1 on worker threads.
+  const double cpu_start = thread_cpu_seconds();
   Lane reader_lane(reader_config_);
   detect::Engine& own = reader_lane.engine;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -320,11 +334,14 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
   publish_all();
   own.finish();
   reader_lane.set_progress(EventOrder{EventOrder::kEndOfInput, 3, 0, 0});
+  reader_lane.cpu_seconds = thread_cpu_seconds() - cpu_start;
   for (auto& t : threads) t.join();
   merger.drain();
 
   stats_ = {};
+  shares_.clear();
   for (Lane* lane : lanes) {
+    shares_.push_back(EngineShare{lane->engine.stats().packets, lane->engine.stats().flows, lane->cpu_seconds});
     add_stats(stats_, lane->engine.stats());
     anomalies_.merge(lane->anomalies);
   }

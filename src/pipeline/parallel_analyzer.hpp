@@ -35,6 +35,14 @@ class ParallelAnalyzer {
 
   // Totals over the engines of the last run().
   [[nodiscard]] const detect::EngineStats& stats() const { return stats_; }
+  // What each engine of the last run() did (index 0: the reader's), and the CPU time of its thread
+  // during the run (the reader's includes reading, decoding and dealing): how well the load was split.
+  struct EngineShare {
+    std::uint64_t packets = 0;
+    std::uint64_t flows = 0;
+    double cpu_seconds = 0;
+  };
+  [[nodiscard]] const std::vector<EngineShare>& shares() const { return shares_; }
   [[nodiscard]] std::size_t threads() const { return threads_; }
   // Which engine owns the flows between two hosts with this dispatch_hash (0 = the reader's).
   [[nodiscard]] std::size_t owner_of(std::uint64_t hash) const;
@@ -47,6 +55,7 @@ class ParallelAnalyzer {
   detect::EventSink& sink_;
   AnomalyCounters& anomalies_;
   detect::EngineStats stats_;
+  std::vector<EngineShare> shares_;
 };
 
 // A symmetric hash of a packet's two addresses (both directions agree), for dealing flows to workers.
