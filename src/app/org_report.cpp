@@ -5,21 +5,16 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii.hpp"
+
 namespace minewatch::app {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool region_matches(const std::string& want, std::string_view province, std::string_view city) {
   if (want.empty()) return true;
-  auto w = lower(want);
-  return lower(province) == w || lower(city) == w;
+  auto w = lower_ascii(want);
+  return lower_ascii(province) == w || lower_ascii(city) == w;
 }
 
 void attribute(HostView& h, const registry::Owner& owner) {

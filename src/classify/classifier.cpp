@@ -10,15 +10,11 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "core/ascii.hpp"
+
 namespace minewatch::classify {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool contains_any(std::string_view haystack, std::span<const std::string_view> needles) {
   return std::any_of(needles.begin(), needles.end(),
@@ -120,7 +116,7 @@ std::string_view to_string(HardwareClass h) {
 }
 
 std::optional<HardwareClass> parse_hardware_class(std::string_view text) {
-  const std::string l = lower(text);
+  const std::string l = lower_ascii(text);
   for (auto h :
        {HardwareClass::Unknown, HardwareClass::Asic, HardwareClass::Gpu, HardwareClass::Cpu, HardwareClass::Browser}) {
     if (l == to_string(h)) return h;
@@ -203,7 +199,7 @@ Result<Weights> parse_weights(std::string_view toml_text, std::string_view name)
       for (const auto& item : *arr) {
         const auto s = item.value<std::string>();
         if (!s) return make_error(where(item) + std::string(k) + " must hold strings");
-        items.push_back(lower(*s));
+        items.push_back(lower_ascii(*s));
       }
       (k == "botnet_pools" ? w.botnet_pools : w.trojan_agents) = std::move(items);
     } else {
@@ -235,7 +231,7 @@ Classification classify(const HostFacts& f, const Weights& w) {
 
   // Software.
   std::vector<std::string> agents;
-  for (const auto& a : f.agents) agents.push_back(lower(a));
+  for (const auto& a : f.agents) agents.push_back(lower_ascii(a));
   auto first_agent_matching = [&](auto&& pred) -> const std::string* {
     for (std::size_t i = 0; i < agents.size(); ++i) {
       if (pred(agents[i])) return &f.agents[i];
@@ -324,7 +320,7 @@ Classification classify(const HostFacts& f, const Weights& w) {
   bool botnet_pool = f.pool_botnet_favoured;
   std::string botnet_pool_name;
   for (const auto& p : f.pools) {
-    const std::string host = lower(p);
+    const std::string host = lower_ascii(p);
     for (const auto& suffix : w.botnet_pools) {
       if (ends_with_domain(host, suffix)) {
         botnet_pool = true;
@@ -337,7 +333,7 @@ Classification classify(const HostFacts& f, const Weights& w) {
                                                           : "pool " + botnet_pool_name + " is favoured by botnets");
   }
   if (f.pool_hidden) fire("pool_hidden", "a private or unlisted pool endpoint");
-  const std::string coin = lower(f.coin);
+  const std::string coin = lower_ascii(f.coin);
   if (coin == "xmr" || coin == "monero") {
     const bool office = f.network_role == NetworkRole::Office || f.network_role == NetworkRole::Server ||
                         (is_institution(f.owner_type) && !f.owner_is_carrier);

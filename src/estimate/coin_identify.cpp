@@ -6,6 +6,7 @@
 #include <cctype>
 #include <map>
 
+#include "core/ascii.hpp"
 #include "estimate/address.hpp"
 
 namespace minewatch::estimate {
@@ -16,12 +17,6 @@ using protocols::MessageKind;
 namespace {
 
 constexpr double kCoinThreshold = 40;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view strip_port(std::string_view host) {
   if (auto colon = host.rfind(':'); colon != std::string_view::npos && host.find(':') == colon) {
@@ -64,7 +59,7 @@ std::vector<std::string> host_tokens(std::string_view host) {
   std::string cur;
   for (char c : host) {
     if (std::isalpha(static_cast<unsigned char>(c))) {
-      cur += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      cur += lower_ascii(c);
     } else if (!cur.empty()) {
       out.push_back(std::move(cur));
       cur.clear();
@@ -78,9 +73,9 @@ CoinIdentification identify_coin(const detect::MiningSession& s, std::uint16_t p
   (void)pool_port;  // ports are shared by too many pools and coins to be evidence on their own
   CoinIdentification out;
   const std::int64_t when = s.first_message().seconds();
-  const std::string agent = lower(s.agent());
-  const std::string algo_str = lower(s.algorithm());
-  const std::string host = lower(strip_port(s.pool_host()));
+  const std::string agent = lower_ascii(s.agent());
+  const std::string algo_str = lower_ascii(s.algorithm());
+  const std::string host = lower_ascii(strip_port(s.pool_host()));
   const auto tokens = host_tokens(host);
   const std::string_view wallet = wallet_of(s.login());
 
@@ -105,7 +100,7 @@ CoinIdentification identify_coin(const detect::MiningSession& s, std::uint16_t p
   } else if (family == Family::EthProxy) {
     vote("ethash", 40, "ETHProxy (eth_submitLogin/eth_getWork) is Ethash mining");
   } else if (family == Family::Stratum) {
-    if (lower(s.protocol_variant()).starts_with("ethereumstratum")) {
+    if (lower_ascii(s.protocol_variant()).starts_with("ethereumstratum")) {
       vote("ethash", 40, fmt::format("subscribe announces {}", s.protocol_variant()));
     } else if (s.saw(MessageKind::SetTarget)) {
       vote("equihash-200-9", 30, "pool sets 256-bit share targets with mining.set_target (Equihash Stratum, ZIP 301)");

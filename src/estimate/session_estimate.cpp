@@ -6,6 +6,7 @@
 #include <cctype>
 #include <chrono>
 
+#include "core/ascii.hpp"
 #include "estimate/coin_identify.hpp"
 #include "estimate/hashrate.hpp"
 
@@ -59,12 +60,6 @@ const HardwareClass* pick_hardware(const Algorithm& algo, int year, std::string_
                              [](const auto& a, const auto& b) { return a.since < b.since; });
   }
   return pref ? pref : any;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -143,7 +138,7 @@ SessionEstimate estimate_session(const detect::MiningSession& session, Timestamp
   // Energy: estimate x efficiency of the likeliest hardware class for the algorithm at the session's date.
   if (id.algorithm && e.hashrate_known()) {
     const auto* hw =
-        pick_hardware(*id.algorithm, year_of(session.first_message()), class_from_agent(lower(session.agent())));
+        pick_hardware(*id.algorithm, year_of(session.first_message()), class_from_agent(lower_ascii(session.agent())));
     if (hw) {
       e.hardware_class = hw->klass;
       e.hardware_model = hw->model;

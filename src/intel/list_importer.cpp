@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/ascii.hpp"
 #include "intel/intel_toml.hpp"
 
 namespace minewatch::intel {
@@ -23,13 +24,6 @@ std::string_view trim(std::string_view s) {
 std::string_view strip_bom(std::string_view s) {
   if (s.starts_with("\xEF\xBB\xBF")) s.remove_prefix(3);
   return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 bool parse_port(std::string_view s, std::uint16_t& out) {
@@ -216,7 +210,7 @@ void read_hosts(std::string_view text, Reader& r) {
       return;
     }
     for (std::size_t i = 1; i < f.size(); ++i) {
-      auto name = lower(f[i]);
+      auto name = lower_ascii(f[i]);
       if (name == "localhost" || name == "localhost.localdomain" || name == "broadcasthost" || name == "local" ||
           name.starts_with("ip6-") || is_ip(name)) {
         r.skip();
@@ -380,7 +374,7 @@ void read_url_patterns(std::string_view text, Reader& r) {
 int column(const std::vector<std::string>& header, std::initializer_list<std::string_view> names) {
   for (auto want : names) {
     for (std::size_t i = 0; i < header.size(); ++i) {
-      if (lower(trim(header[i])) == want) return static_cast<int>(i);
+      if (lower_ascii(trim(header[i])) == want) return static_cast<int>(i);
     }
   }
   return -1;
@@ -578,7 +572,7 @@ ListFormat sniff_format(std::string_view text) {
         return;
       }
       if (line.find(',') != std::string_view::npos) {
-        auto lowered = lower(line);
+        auto lowered = lower_ascii(line);
         if (lowered.find("fqdn") != std::string::npos &&
             (lowered.find("port:coin") != std::string::npos || lowered.find("status") != std::string::npos)) {
           guess = ListFormat::Smashed;

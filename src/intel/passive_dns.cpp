@@ -1,7 +1,8 @@
 #include "intel/passive_dns.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "core/ascii.hpp"
 
 namespace minewatch::intel {
 
@@ -13,8 +14,6 @@ std::string_view trim_dots(std::string_view name) {
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);
   return name;
 }
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::uint64_t mix(std::uint64_t h) {
   h ^= h >> 33;
@@ -32,7 +31,7 @@ std::uint64_t address_hash(const IpAddress& a) {
 std::uint64_t key_hash(std::string_view name, const IpAddress& a, char* buf) {
   std::uint64_t h = 0xcbf29ce484222325ull;
   for (std::size_t i = 0; i < name.size(); ++i) {
-    buf[i] = lower(name[i]);
+    buf[i] = lower_ascii(name[i]);
     h = (h ^ static_cast<unsigned char>(buf[i])) * 0x100000001b3ull;
   }
   return mix(h ^ address_hash(a));
@@ -171,7 +170,7 @@ std::vector<IpAddress> PassiveDns::addresses_for(std::string_view name, Timestam
   for (std::uint32_t i = lru_head_; i != kNone; i = entries_[i].lru_next) {
     const Entry& e = entries_[i];
     if (e.name.size() == name.size() && valid(e, now) &&
-        std::equal(e.name.begin(), e.name.end(), name.begin(), [](char a, char b) { return a == lower(b); })) {
+        std::equal(e.name.begin(), e.name.end(), name.begin(), [](char a, char b) { return a == lower_ascii(b); })) {
       out.push_back(slots_[e.slot].address);
     }
   }

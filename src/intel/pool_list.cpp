@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/ascii.hpp"
+
 namespace minewatch::intel {
 
 namespace {
@@ -10,10 +12,7 @@ namespace {
 std::string normalise(std::string_view host) {
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);
   while (!host.empty() && host.front() == '.') host.remove_prefix(1);
-  std::string out(host.substr(0, 253));
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
+  return lower_ascii(host.substr(0, 253));
 }
 
 // Lowercases `host` into buf (253 bytes); empty when it does not fit.
@@ -21,7 +20,7 @@ std::string_view lower_into(std::string_view host, char (&buf)[253]) {
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);
   if (host.empty() || host.size() > sizeof(buf)) return {};
   for (std::size_t i = 0; i < host.size(); ++i) {
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(host[i])));
+    buf[i] = lower_ascii(host[i]);
   }
   return {buf, host.size()};
 }

@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/ascii.hpp"
+
 namespace minewatch::probe {
 
 namespace {
@@ -80,7 +82,7 @@ namespace {
 
 bool is_localhost_name(std::string_view host) {
   std::string h{host};
-  for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : h) c = lower_ascii(c);
   while (!h.empty() && h.back() == '.') h.pop_back();
   return h == "localhost" || h.ends_with(".localhost");
 }

@@ -9,17 +9,11 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/ascii.hpp"
+
 namespace minewatch::probe {
 
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string Endpoint::to_string() const {
   bool v6 = host.find(':') != std::string::npos;
@@ -30,7 +24,7 @@ Result<Endpoint> parse_endpoint(std::string_view text) {
   Endpoint ep;
   std::string_view t = text;
   if (auto p = t.find("://"); p != std::string_view::npos) {
-    std::string scheme = lower(t.substr(0, p));
+    std::string scheme = lower_ascii(t.substr(0, p));
     if (scheme == "stratum+ssl" || scheme == "stratum+tls" || scheme == "ssl" || scheme == "tls") {
       ep.tls = true;
     } else if (scheme != "stratum+tcp" && scheme != "tcp" && scheme != "stratum") {
@@ -111,7 +105,7 @@ Result<void> TargetPolicy::allow(std::string_view spec) {
     networks_.push_back(*c);
     return {};
   }
-  std::string name = lower(spec);
+  std::string name = lower_ascii(spec);
   if (name.starts_with("*.")) {
     suffixes_.push_back(name.substr(1));  // ".example.org"
     return {};
@@ -135,7 +129,7 @@ bool TargetPolicy::allows(const IpAddress& ip, std::string_view resolved_from) c
 bool TargetPolicy::allows_name(std::string_view host) const {
   IpAddress literal;
   if (host.empty() || IpAddress::parse(host, literal)) return false;
-  std::string name = lower(host);
+  std::string name = lower_ascii(host);
   while (!name.empty() && name.back() == '.') name.pop_back();  // "pool.example." is "pool.example"
   if (name.empty()) return false;
   if (names_.count(name)) return true;

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <variant>
 
+#include "core/ascii.hpp"
 #include "registry/csv.hpp"
 #include "registry/importers_internal.hpp"
 #include "registry/registry.hpp"
@@ -14,12 +15,6 @@
 namespace minewatch::registry {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -61,7 +56,7 @@ class Columns {
   bool use_header(const std::vector<std::string>& header, std::string& missing) {
     for (auto& i : index_) i = -1;
     for (std::size_t col = 0; col < header.size(); ++col) {
-      const std::string name = lower(trim(header[col]));
+      const std::string name = lower_ascii(trim(header[col]));
       for (std::size_t i = 0; i < names_.size(); ++i) {
         if (name == names_[i]) index_[i] = static_cast<int>(col);
       }
@@ -107,7 +102,7 @@ Result<void> for_each_row(std::string_view text, Context& ctx, Columns& cols,
     ++ctx.report.rows;
     if (first) {
       first = false;
-      const std::string head = lower(trim(r.fields[0]));
+      const std::string head = lower_ascii(trim(r.fields[0]));
       if (std::find(header_first.begin(), header_first.end(), head) != header_first.end()) {
         --ctx.report.rows;
         std::string missing;
@@ -135,7 +130,7 @@ Result<void> for_each_row(std::string_view text, Context& ctx, Columns& cols,
 }
 
 std::optional<bool> parse_bool(std::string_view s) {
-  const std::string l = lower(s);
+  const std::string l = lower_ascii(s);
   if (l.empty() || l == "0" || l == "false" || l == "no" || l == "n") return false;
   if (l == "1" || l == "true" || l == "yes" || l == "y") return true;
   return std::nullopt;
@@ -343,7 +338,7 @@ std::string slug(std::string_view name) {
   std::string out;
   for (char c : name) {
     if (std::isalnum(static_cast<unsigned char>(c))) {
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out += lower_ascii(c);
     } else if (!out.empty() && out.back() != '-') {
       out += '-';
     }
@@ -498,8 +493,8 @@ constexpr City kCities[] = {
 };
 
 std::optional<ListTarget> known_list(const std::filesystem::path& path) {
-  std::string stem = lower(path.stem().string());
-  const std::string parent = lower(path.parent_path().filename().string());
+  std::string stem = lower_ascii(path.stem().string());
+  const std::string parent = lower_ascii(path.parent_path().filename().string());
   ListTarget t;
   // metowolf cncity/<adcode>.txt
   if (parent == "cncity" && stem.size() == 6 && std::all_of(stem.begin(), stem.end(), ::isdigit)) {
@@ -521,7 +516,7 @@ std::optional<ListTarget> known_list(const std::filesystem::path& path) {
     t.region = true;
     t.country = "CN";
     for (const auto& p : kProvinces) {
-      if (lower(p.iso) == stem.substr(3)) t.province = p.name;
+      if (lower_ascii(p.iso) == stem.substr(3)) t.province = p.name;
     }
     if (t.province.empty()) return std::nullopt;
     return t;
@@ -609,7 +604,7 @@ std::string_view to_string(ImportFormat f) {
 }
 
 std::optional<ImportFormat> parse_import_format(std::string_view text) {
-  const std::string l = lower(trim(text));
+  const std::string l = lower_ascii(trim(text));
   for (auto f : {ImportFormat::Auto, ImportFormat::Organisations, ImportFormat::Prefixes, ImportFormat::Mappings,
                  ImportFormat::Mmdb, ImportFormat::Ipcat, ImportFormat::CidrList, ImportFormat::Ip2Asn,
                  ImportFormat::AsnNames}) {
@@ -629,7 +624,7 @@ std::optional<ImportFormat> sniff(std::string_view head) {
   while (pos < head.size()) {
     auto end = head.find('\n', pos);
     if (end == std::string_view::npos) end = head.size();
-    const std::string line = lower(trim(head.substr(pos, end - pos)));
+    const std::string line = lower_ascii(trim(head.substr(pos, end - pos)));
     pos = end + 1;
     if (line.empty() || line.starts_with('#')) continue;
     if (line.starts_with("id,") || line == "id") return ImportFormat::Organisations;
@@ -647,8 +642,8 @@ std::optional<ImportFormat> sniff(std::string_view head) {
 }  // namespace
 
 std::optional<ImportFormat> detect_format(const std::filesystem::path& path) {
-  const std::string name = lower(path.filename().string());
-  const std::string ext = lower(path.extension().string());
+  const std::string name = lower_ascii(path.filename().string());
+  const std::string ext = lower_ascii(path.extension().string());
   if (ext == ".mmdb") return ImportFormat::Mmdb;
   if (name.starts_with("organisations") || name.starts_with("organizations") || name.starts_with("orgs"))
     return ImportFormat::Organisations;
@@ -742,7 +737,7 @@ bool has_word(std::string_view haystack, std::string_view word) {
 }  // namespace
 
 OrgType infer_org_type(std::string_view name) {
-  const std::string l = lower(name);
+  const std::string l = lower_ascii(name);
   static constexpr std::string_view kUniversity[] = {"university",
                                                      "universidad",
                                                      "universitat",

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "core/ascii.hpp"
 #include "registry/importers_internal.hpp"
 #include "registry/registry.hpp"
 
@@ -18,7 +19,7 @@ std::string slug(std::string_view name) {
   std::string out;
   for (char c : name) {
     if (std::isalnum(static_cast<unsigned char>(c))) {
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      out += lower_ascii(c);
     } else if (!out.empty() && out.back() != '-') {
       out += '-';
     }

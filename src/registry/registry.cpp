@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/ascii.hpp"
 #include "registry/prefix_table.hpp"
 
 namespace minewatch::registry {
@@ -13,9 +14,8 @@ namespace minewatch::registry {
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower_ascii(x) == lower_ascii(y); });
 }
 
 unsigned max_length(const IpAddress& a) { return a.is_v6 ? 128u : 32u; }
