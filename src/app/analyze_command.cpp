@@ -80,7 +80,8 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
   an->add_option("--stats", o.stats_path,
                  "Write run counters (packets, flows, peak concurrent flows, evictions) as JSON to PATH");
   an->add_option("--threads", o.threads,
-                 "Threads (1 = single pipeline; N > 1: a reader that runs one engine itself and N-1 worker engines, same output)")
+                 "Threads (1 = single pipeline; N > 1: a reader that runs one engine itself and N-1 worker engines, "
+                 "same output)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64}));
   an->add_flag("--probe", o.probe,
                "Probe the pools of suspected and encrypted sessions to confirm them (opt-in; allow-list: "
