@@ -126,6 +126,12 @@ def main():
                                         for e in events(open(out).read()) if e["event_type"] == "mining")
                 print(f"  {workers} worker(s): {len(found[workers])} mining sessions, stats {st2}")
                 check(st2["kernel_drops"] == 0, f"tls-evasion, {workers} worker(s): zero kernel drops")
+                if workers == "2":
+                    # The fanout must deal the traffic: a program that misreads the packet sends it all to
+                    # worker 0 (and still finds every session, so the check above cannot tell).
+                    per = [w["packets"] for w in st2.get("per_worker", [])]
+                    check(len(per) == 2 and min(per) >= 0.2 * sum(per),
+                          f"tls-evasion, 2 workers: the fanout deals packets to both ({per})")
             check(len(found["1"]) >= 20, f"one worker finds TLS mining sessions ({len(found['1'])})")
             missing = sorted(set(found["1"]) - set(found["2"]))
             for x in missing[:5]:

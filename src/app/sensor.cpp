@@ -207,6 +207,9 @@ int run_sensor(const SensorOptions& opt) {
   }
   detect::EngineConfig config = opt.engine;
   config.max_flows = std::max<std::uint32_t>(1024, config.max_flows / static_cast<std::uint32_t>(workers.size()));
+  // DNS answers other workers captured arrive through mailboxes, possibly just after the flow they name
+  // started: such flows ask passive DNS again at their next payload packets.
+  if (workers.size() > 1) config.late_dns_rechecks = 8;
   for (auto& w : workers) w->engine = std::make_unique<detect::Engine>(config, sink, w->anomalies);
   for (auto& w : workers) {
     for (auto& other : workers) {
@@ -273,10 +276,17 @@ int run_sensor(const SensorOptions& opt) {
                "{{\"method\":\"{}\",\"workers\":{},\"packets\":{},\"kernel_drops\":{},\"interface_drops\":{},"
                "\"freeze_count\":{},\"losing_blocks\":{},\"undecodable\":{},\"flows\":{},\"mining_flows\":{},"
                "\"flows_evicted\":{},\"mining_records\":{},\"miner_hosts\":{},\"dns_shared\":{},"
-               "\"dns_received\":{},\"dns_mail_dropped\":{}}}\n",
+               "\"dns_received\":{},\"dns_mail_dropped\":{}",
                workers.front()->source->method(), workers.size(), total.packets, total.kernel_drops,
                total.interface_drops, total.freeze_count, total.losing_blocks, undecodable, es.flows, es.mining_flows,
                es.flows_evicted, sink.sessions(), sink.alerted_hosts(), dns_shared, dns_received, dns_mail_dropped);
+    // Per worker: how the fanout split the traffic (packets received by its socket, flows it tracked).
+    std::string per;
+    for (const auto& w : workers) {
+      per += fmt::format("{}{{\"packets\":{},\"flows\":{}}}", per.empty() ? "" : ",", w->final_stats.packets,
+                         w->engine->stats().flows);
+    }
+    fmt::print(f, ",\"per_worker\":[{}]}}\n", per);
     std::fclose(f);
   }
   return status;

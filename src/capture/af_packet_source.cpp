@@ -20,35 +20,33 @@
 
 namespace minewatch::capture {
 
-std::vector<BpfInsn> address_pair_fanout_program() {
+std::vector<BpfInsn> address_pair_fanout_program(FanoutAddressing addressing) {
+  // The kernel runs a fanout program on the received skb, whose data starts at the network header
+  // (the link header was already pulled, a VLAN tag already moved to metadata). So the kernel program
+  // reads the protocol from the skb (ancillary load) and the addresses relative to the network header
+  // (SKF_NET_OFF): the same on every link type. The Ethernet variant reads a whole untagged frame, for
+  // user-space BPF interpreters (libpcap's), which know neither.
+  const bool kernel = addressing == FanoutAddressing::Kernel;
+  const std::uint32_t net = kernel ? static_cast<std::uint32_t>(SKF_NET_OFF) : 14u;
   std::vector<BpfInsn> p;
   auto stmt = [&](std::uint16_t code, std::uint32_t k) { p.push_back({code, 0, 0, k}); };
-  // M[1]: offset added by a VLAN tag (0 or 4); M[0]: the XOR accumulated so far; M[2]: scratch.
-  // Absolute offsets below are for untagged Ethernet: IPv4 addresses at 26 and 30, IPv6 at 22..53.
-  stmt(BPF_LD | BPF_H | BPF_ABS, 12);                      // A = EtherType
-  stmt(BPF_LDX | BPF_W | BPF_IMM, 0);                      // X = 0
-  p.push_back({BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0x8100});  // 802.1Q? else skip the next two
-  stmt(BPF_LDX | BPF_W | BPF_IMM, 4);                      // X = 4
-  stmt(BPF_LD | BPF_H | BPF_ABS, 16);                      // A = inner EtherType
-  stmt(BPF_STX, 1);                                        // M[1] = X
+  stmt(BPF_LD | BPF_H | BPF_ABS, kernel ? static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PROTOCOL) : 12u);
   const std::size_t is_v4 = p.size();
   p.push_back({BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0x0800});  // jf patched: to the IPv6 test
-  stmt(BPF_LD | BPF_W | BPF_IND, 26);                      // A = IPv4 source
+  stmt(BPF_LD | BPF_W | BPF_ABS, net + 12);                // A = IPv4 source
   stmt(BPF_ST, 0);
-  stmt(BPF_LD | BPF_W | BPF_IND, 30);  // A = IPv4 destination
+  stmt(BPF_LD | BPF_W | BPF_ABS, net + 16);  // A = IPv4 destination
   stmt(BPF_LDX | BPF_W | BPF_MEM, 0);
   stmt(BPF_ALU | BPF_XOR | BPF_X, 0);  // A = source ^ destination
   const std::size_t v4_done = p.size();
   p.push_back({BPF_JMP | BPF_JA, 0, 0, 0});  // k patched: to the mix
-  const std::size_t v6_test = p.size();
-  p[is_v4].jf = static_cast<std::uint8_t>(v6_test - is_v4 - 1);
   const std::size_t is_v6 = p.size();
+  p[is_v4].jf = static_cast<std::uint8_t>(is_v6 - is_v4 - 1);
   p.push_back({BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0x86dd});  // jf patched: to "other"
   stmt(BPF_LD | BPF_IMM, 0);
-  stmt(BPF_ST, 0);                                    // M[0] = 0
-  for (std::uint32_t off = 22; off < 54; off += 4) {  // 8 words: source then destination
-    stmt(BPF_LDX | BPF_W | BPF_MEM, 1);               // X = VLAN offset
-    stmt(BPF_LD | BPF_W | BPF_IND, off);
+  stmt(BPF_ST, 0);                                   // M[0] = 0
+  for (std::uint32_t off = 8; off < 40; off += 4) {  // 8 words: source then destination
+    stmt(BPF_LD | BPF_W | BPF_ABS, net + off);
     stmt(BPF_LDX | BPF_W | BPF_MEM, 0);
     stmt(BPF_ALU | BPF_XOR | BPF_X, 0);
     stmt(BPF_ST, 0);  // M[0] ^= word
@@ -248,21 +246,18 @@ Result<std::unique_ptr<LiveSource>> open_af_packet(const LiveOptions& o) {
       return make_error("AF_PACKET promiscuous mode on " + ifname + ": " + errno_text());
   }
   if (o.fanout_group != 0) {
-    // On Ethernet a classic-BPF program deals packets by their address pair (both directions, and
-    // every flow between two hosts, on one socket: what one flow proves about a host pair is evidence
-    // for its later flows). Elsewhere, the kernel's symmetric 5-tuple hash.
-    const bool by_pair = link_type == 1;
-    int arg = o.fanout_group | ((by_pair ? PACKET_FANOUT_CBPF : PACKET_FANOUT_HASH) | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+    // A classic-BPF program deals packets by their address pair (both directions, and every flow
+    // between two hosts, on one socket: what one flow proves about a host pair is evidence for its
+    // later flows). It reads the network header wherever the link type puts it.
+    int arg = o.fanout_group | (PACKET_FANOUT_CBPF | PACKET_FANOUT_FLAG_DEFRAG) << 16;
     if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0)
       return make_error("AF_PACKET fanout group on " + ifname + ": " + errno_text());
-    if (by_pair) {
-      std::vector<BpfInsn> insns = address_pair_fanout_program();
-      std::vector<sock_filter> prog;
-      for (const BpfInsn& i : insns) prog.push_back(sock_filter{i.code, i.jt, i.jf, i.k});
-      sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
-      if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &fprog, sizeof fprog) < 0)
-        return make_error("AF_PACKET fanout program on " + ifname + ": " + errno_text());
-    }
+    std::vector<BpfInsn> insns = address_pair_fanout_program(FanoutAddressing::Kernel);
+    std::vector<sock_filter> prog;
+    for (const BpfInsn& i : insns) prog.push_back(sock_filter{i.code, i.jt, i.jf, i.k});
+    sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &fprog, sizeof fprog) < 0)
+      return make_error("AF_PACKET fanout program on " + ifname + ": " + errno_text());
   }
   return std::unique_ptr<LiveSource>(std::move(source));
 }

@@ -48,16 +48,21 @@ class LiveSource {
 // AF_PACKET TPACKET_V3 on `interface`, joining fanout group `fanout_group` when non-zero.
 [[nodiscard]] Result<std::unique_ptr<LiveSource>> open_af_packet(const LiveOptions& options);
 
-// The classic-BPF fanout program for Ethernet (optionally one 802.1Q tag): returns a mix of the XOR
-// of the IPv4 or IPv6 source and destination addresses, so both directions and every flow between
-// two hosts go to one socket (the kernel takes it modulo the group size); 0 for other packets.
+// The classic-BPF fanout program: returns a mix of the XOR of the IPv4 or IPv6 source and destination
+// addresses, so both directions and every flow between two hosts go to one socket (the kernel takes
+// it modulo the group size); 0 for other packets. `Kernel` addresses the packet as the kernel's fanout
+// hook sees it (protocol from the skb, addresses relative to the network header: any link type, VLAN
+// tags already stripped); `Ethernet` reads an untagged Ethernet frame from its first byte, for
+// user-space interpreters such as libpcap's (which lack the kernel's special offsets) — the same
+// program otherwise, so tests can run its logic.
 // Instructions as struct sock_filter / bpf_insn: {code, jt, jf, k}.
 struct BpfInsn {
   std::uint16_t code;
   std::uint8_t jt, jf;
   std::uint32_t k;
 };
-[[nodiscard]] std::vector<BpfInsn> address_pair_fanout_program();
+enum class FanoutAddressing { Kernel, Ethernet };
+[[nodiscard]] std::vector<BpfInsn> address_pair_fanout_program(FanoutAddressing addressing);
 // libpcap in immediate mode (fallback; no fanout, so one worker).
 [[nodiscard]] Result<std::unique_ptr<LiveSource>> open_pcap_live(const LiveOptions& options);
 

@@ -171,6 +171,13 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
     handle_tcp_dns(&e, pkt);
     return;
   }
+  if (fs.dns_rechecks > 0) {
+    // Live, several workers: the answer naming this server may have arrived since the endpoint check.
+    if (fs.app == AppState::Mining || check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, pkt.ts), pkt.ts))
+      fs.dns_rechecks = 0;
+    else
+      --fs.dns_rechecks;
+  }
   if (fs.app == AppState::Rejected) return;
   if (!fs.tcp) {
     fs.tcp = std::make_unique<TcpState>(ctx_);
@@ -241,13 +248,46 @@ void Engine::add_flow_signal(Table::Entry& e, Signal signal, double weight, std:
   if (fs.tcp->inspector.state() == AppState::Mining && fs.app != AppState::Mining) on_mining(e, ts);
 }
 
-void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
+Engine::Endpoints Engine::endpoints_of(const Table::Entry& e) {
   const FlowState& fs = e.payload;
-  // The server: the side the initiator connected to; without a handshake, the lower port.
-  bool a_is_client = fs.initiator_known ? fs.initiator == Direction::AtoB : e.key.port_a >= e.key.port_b;
-  const IpAddress& client = a_is_client ? e.key.a : e.key.b;
-  const IpAddress& server = a_is_client ? e.key.b : e.key.a;
-  const std::uint16_t port = a_is_client ? e.key.port_b : e.key.port_a;
+  const bool a_is_client = fs.initiator_known ? fs.initiator == Direction::AtoB : e.key.port_a >= e.key.port_b;
+  return Endpoints{a_is_client ? &e.key.a : &e.key.b, a_is_client ? &e.key.b : &e.key.a,
+                   a_is_client ? e.key.port_b : e.key.port_a};
+}
+
+namespace {
+// Why a destination signal is demoted, or "".
+std::string why_shared(ServerName sni, std::size_t other_names) {
+  if (sni == ServerName::Other) return "; demoted: the ClientHello names another site";
+  if (other_names > 0) return fmt::format("; demoted: the address also answers for {} other name(s)", other_names);
+  return {};
+}
+}  // namespace
+
+bool Engine::check_pool_name(Table::Entry& e, const intel::PassiveDns::AddressNames& names, Timestamp ts) {
+  const FlowState& fs = e.payload;
+  const FusionConfig& cfg = config_.inspect.fusion;
+  const ServerName sni = fs.tcp ? fs.tcp->inspector.server_name() : fs.hello;
+  const Endpoints ep = endpoints_of(e);
+  if (names.pool_name.empty()) return false;
+  const bool shared = names.other_names > 0 || sni == ServerName::Other;
+  char addr[46];
+  ep.server->format(addr);
+  ++stats_.endpoint_signals;
+  add_flow_signal(e, Signal::PoolAddressDns,
+                  cfg.weight(Signal::PoolAddressDns) * (shared ? cfg.shared_address_factor : 1.0),
+                  fmt::format("{} is an address of pool name {} (passive DNS){}", addr, names.pool_name,
+                              why_shared(sni, names.other_names)),
+                  ts);
+  return true;
+}
+
+void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
+  FlowState& fs = e.payload;
+  const Endpoints ep = endpoints_of(e);
+  const IpAddress& client = *ep.client;
+  const IpAddress& server = *ep.server;
+  const std::uint16_t port = ep.port;
   const FusionConfig& cfg = config_.inspect.fusion;
   const ServerName sni = fs.tcp ? fs.tcp->inspector.server_name() : ServerName::NotSeen;
   if (sni == ServerName::Pool) return;  // the server name already says it all
@@ -255,33 +295,23 @@ void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
 
   // Passive DNS: which names resolved to this address.
   const intel::PassiveDns::AddressNames names = pdns_.lookup(server, ts);
-  const std::string_view pool_name = names.pool_name;
   const std::size_t other_names = names.other_names;
   const bool shared = other_names > 0 || sni == ServerName::Other;
   const double demote = shared ? cfg.shared_address_factor : 1.0;
-  auto why_shared = [&]() -> std::string {
-    if (sni == ServerName::Other) return "; demoted: the ClientHello names another site";
-    if (other_names > 0) return fmt::format("; demoted: the address also answers for {} other name(s)", other_names);
-    return {};
-  };
   char addr[46];
   server.format(addr);
   if (known_miner_pools_.count({client, server})) {
     ++stats_.endpoint_signals;
     add_flow_signal(e, Signal::KnownMinerPool, cfg.weight(Signal::KnownMinerPool) * demote,
-                    fmt::format("this host mined on {} earlier{}", addr, why_shared()), ts);
+                    fmt::format("this host mined on {} earlier{}", addr, why_shared(sni, other_names)), ts);
   }
-  if (!pool_name.empty()) {
-    ++stats_.endpoint_signals;
-    add_flow_signal(e, Signal::PoolAddressDns, cfg.weight(Signal::PoolAddressDns) * demote,
-                    fmt::format("{} is an address of pool name {} (passive DNS){}", addr, pool_name, why_shared()), ts);
-  }
+  if (!check_pool_name(e, names, ts)) fs.dns_rechecks = config_.late_dns_rechecks;
   if (auto m = pools.match_address(server, port)) {
     ++stats_.endpoint_signals;
     Signal sig = m->port_listed ? Signal::PoolEndpointIntel : Signal::PoolAddressIntel;
     add_flow_signal(e, sig, cfg.weight(sig) * demote,
                     fmt::format("{}{} is on intel list {}{}", addr, m->port_listed ? fmt::format(":{}", port) : "",
-                                m->source, why_shared()),
+                                m->source, why_shared(sni, other_names)),
                     ts);
   }
 }

@@ -55,6 +55,11 @@ struct EngineConfig {
   const model::FlowModel* flow_model = &model::FlowModel::embedded();
   std::chrono::seconds model_window{300};
   FlowScoreSink* score_sink = nullptr;  // optional: sees every scored flow
+  // Live sensor with several workers: a DNS answer captured by another worker reaches this one through
+  // a mailbox, possibly after the flow it names has sent its first payload. A TCP flow whose server
+  // address had no pool name at its endpoint check asks passive DNS again at up to this many later
+  // payload packets. 0 (files, one worker): every answer is already in the cache, in input order.
+  std::uint8_t late_dns_rechecks = 0;
 };
 
 // A flow's counters oriented miner -> pool ("toserver") and pool -> miner ("toclient").
@@ -239,6 +244,7 @@ class Engine {
     bool alerted = false;
     bool endpoint_checked = false;           // destination signals looked up (once, after the first payload)
     bool model_done = false;                 // scored, or decided without the model: never sample again
+    std::uint8_t dns_rechecks = 0;           // late passive-DNS questions left (EngineConfig::late_dns_rechecks)
     ServerName hello = ServerName::NotSeen;  // what the ClientHello named (kept after the inspector is freed)
     float model_score = -1;                  // the behaviour model's score; < 0 when not scored
     std::unique_ptr<TcpState> tcp;           // only while a TCP flow is being inspected or is mining
@@ -257,6 +263,17 @@ class Engine {
   // or endpoint, a pool this host already mined on. Demoted when the address is shared with names
   // that are not pools or the ClientHello names another site.
   void check_endpoint(Table::Entry& e, Timestamp ts);
+  // The passive-DNS part of check_endpoint: `names` (passive DNS for the server address) holds a pool
+  // name: the signal is added, true.
+  bool check_pool_name(Table::Entry& e, const intel::PassiveDns::AddressNames& names, Timestamp ts);
+  // Where the flow's client and server are (the server: the side the initiator connected to; without
+  // a handshake, the lower port).
+  struct Endpoints {
+    const IpAddress* client;
+    const IpAddress* server;
+    std::uint16_t port;
+  };
+  [[nodiscard]] static Endpoints endpoints_of(const Table::Entry& e);
   // A signal for one flow from outside its payload (destination, flow model, Stratum V2 shape ...):
   // creates the flow's session if needed and raises the alert when the verdict tips.
   void add_flow_signal(Table::Entry& e, Signal signal, double weight, std::string detail, Timestamp ts);
