@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -158,8 +159,8 @@ class FusionTest : public ::testing::Test {
     engine_->process(p);
   }
   // A TLS connection: handshake, the client's hello, server and client records, FIN.
-  void tls_flow(const char* client, std::uint16_t cport, const char* server, std::uint16_t sport,
-                std::string_view sni) {
+  void tls_flow(const char* client, std::uint16_t cport, const char* server, std::uint16_t sport, std::string_view sni,
+                const std::function<void()>& after_hello = {}) {
     auto send = [&](bool from_client, std::string_view d, std::uint8_t flags, std::uint32_t& seq) {
       PacketView p = at();
       p.src = ip(from_client ? client : server);
@@ -180,6 +181,7 @@ class FusionTest : public ::testing::Test {
     std::string hello = client_hello(sni);
     send(true, hello, tf::kAck | tf::kPsh, cs);
     send(false, std::string_view("\x16\x03\x03\x00\x02\x02\x00", 7), tf::kAck | tf::kPsh, ss);
+    if (after_hello) after_hello();
     for (int i = 0; i < 5; ++i) {
       send(true,
            std::string_view("\x17\x03\x03\x00\x03"
@@ -272,6 +274,35 @@ TEST_F(FusionTest, FlowToAnAddressAPoolNameResolvedToIsAMiningSessionWithReasons
   ASSERT_TRUE(has_evidence(s, "intel.pool-address-dns"));
   EXPECT_NE(s.evidence[0].detail.find("xmr.supportxmr.com"), std::string::npos) << s.evidence[0].detail;
   EXPECT_EQ(engine_->stats().dns_answers_cached, 1u);
+}
+
+TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsAgainWhenTheAnswerArrivesAfterTheFlowBegan) {
+  // Live, several workers: the answer naming the pool was captured by another worker and reaches this
+  // one through its mailbox (Engine::observe) just after the flow's endpoint check.
+  for (std::uint8_t rechecks : {std::uint8_t{0}, std::uint8_t{8}}) {
+    EngineConfig cfg;
+    cfg.late_dns_rechecks = rechecks;
+    make_engine(cfg);
+    sink_.sessions.clear();
+    const std::string answer = dns_response("xmr.supportxmr.com", "", "203.0.113.12", 300);
+    tls_flow("10.0.0.12", 50010, "203.0.113.12", 443, "", [&] {
+      PacketView p = at();
+      p.src = ip("10.9.9.9");
+      p.dst = ip("10.0.0.12");
+      p.sport = 53;
+      p.dport = 41000;
+      p.proto = decode::kProtoUdp;
+      p.payload = {reinterpret_cast<const std::uint8_t*>(answer.data()), answer.size()};
+      engine_->observe(p, PacketMeta{});
+    });
+    engine_->finish();
+    if (rechecks == 0) {
+      EXPECT_TRUE(sink_.sessions.empty()) << "files: the endpoint is checked once, in input order";
+    } else {
+      ASSERT_EQ(sink_.sessions.size(), 1u);
+      EXPECT_TRUE(has_evidence(sink_.sessions[0], "intel.pool-address-dns"));
+    }
+  }
 }
 
 TEST_F(FusionTest, DnsOverTcpFeedsTheCacheToo) {
