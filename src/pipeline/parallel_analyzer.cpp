@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <thread>
 
 #include "decode/decoder.hpp"
@@ -80,6 +81,23 @@ double thread_cpu_seconds() {
   return sec(ru.ru_utime) + sec(ru.ru_stime);
 }
 
+// Flow-lookup prefetches for the packets a few items after item k (see Engine::prefetch).
+void prefetch_ahead(const detect::Engine& engine, std::span<const WorkItem> items, std::size_t k) {
+  if (k + 8 < items.size() && items[k + 8].kind == WorkItem::Kind::Packet) engine.prefetch(items[k + 8].pkt, 0);
+  if (k + 4 < items.size() && items[k + 4].kind == WorkItem::Kind::Packet) engine.prefetch(items[k + 4].pkt, 1);
+}
+
+// Runs one work item on an engine; returns how far the engine has got (Outbox::progress).
+EventOrder run_item(detect::Engine& engine, const WorkItem& it) {
+  switch (it.kind) {
+    case WorkItem::Kind::Packet: engine.process(it.pkt, it.meta); return EventOrder{it.meta.index + 1, 0, 0, 0};
+    case WorkItem::Kind::Observe: engine.observe(it.pkt, it.meta); return EventOrder{it.meta.index + 1, 0, 0, 0};
+    case WorkItem::Kind::Tick: engine.tick(it.meta); return EventOrder{it.meta.index, 1, 0, 0};
+    case WorkItem::Kind::End: engine.finish(); return EventOrder{EventOrder::kEndOfInput, 3, 0, 0};
+  }
+  return EventOrder{};
+}
+
 // One engine and what it reports: run inline by the reader (engine 0) or on a worker thread.
 struct Lane {
   explicit Lane(const detect::EngineConfig& config) : sink(outbox), engine(config, sink, anomalies) {
@@ -111,27 +129,9 @@ struct Worker {
       EventOrder reached{};
       for (std::size_t k = 0; k < items.size(); ++k) {
         WorkItem& it = items[k];
-        if (k + 8 < items.size() && items[k + 8].kind == WorkItem::Kind::Packet) engine.prefetch(items[k + 8].pkt, 0);
-        if (k + 4 < items.size() && items[k + 4].kind == WorkItem::Kind::Packet) engine.prefetch(items[k + 4].pkt, 1);
-        switch (it.kind) {
-          case WorkItem::Kind::Packet:
-            engine.process(it.pkt, it.meta);
-            reached = EventOrder{it.meta.index + 1, 0, 0, 0};
-            break;
-          case WorkItem::Kind::Observe:
-            engine.observe(it.pkt, it.meta);
-            reached = EventOrder{it.meta.index + 1, 0, 0, 0};
-            break;
-          case WorkItem::Kind::Tick:
-            engine.tick(it.meta);
-            reached = EventOrder{it.meta.index, 1, 0, 0};
-            break;
-          case WorkItem::Kind::End:
-            engine.finish();
-            reached = EventOrder{EventOrder::kEndOfInput, 3, 0, 0};
-            done = true;
-            break;
-        }
+        prefetch_ahead(engine, items, k);
+        reached = run_item(engine, it);
+        if (it.kind == WorkItem::Kind::End) done = true;
       }
       lane.set_progress(reached);
       ring.release(items.size());
@@ -252,12 +252,7 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
   std::array<capture::Frame, kBatch> batch;
   // The reader engine's work for the batch, in input order (ticks and packets interleaved), run after
   // the batch is dealt so its flow lookups can be prefetched a few packets ahead.
-  struct Own {
-    WorkItem::Kind kind;
-    PacketMeta meta;
-    decode::PacketView pkt;
-  };
-  std::vector<Own> own_work;
+  std::vector<WorkItem> own_work;
   own_work.reserve(2 * kBatch);
   std::uint64_t packets = 0;
   auto push = [&](std::size_t w, WorkItem::Kind kind, const PacketMeta& meta, const decode::PacketView* pkt) {
@@ -276,16 +271,16 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
       if (decode::decode_frame(batch[i], pkt, anomalies_) != decode::DecodeStatus::Ok) continue;
       PacketMeta meta;
       if (clock.advance(pkt.ts, meta)) {
-        own_work.push_back(Own{WorkItem::Kind::Tick, meta, {}});
+        own_work.push_back(WorkItem{WorkItem::Kind::Tick, meta, {}});
         for (std::size_t w = 1; w < threads_; ++w) push(w, WorkItem::Kind::Tick, meta, nullptr);
       }
       const std::size_t owner = owner_of(dispatch_hash(pkt));
       if (detect::Engine::is_shared_knowledge(pkt)) {
-        own_work.push_back(Own{owner == 0 ? WorkItem::Kind::Packet : WorkItem::Kind::Observe, meta, pkt});
+        own_work.push_back(WorkItem{owner == 0 ? WorkItem::Kind::Packet : WorkItem::Kind::Observe, meta, pkt});
         for (std::size_t w = 1; w < threads_; ++w)
           push(w, w == owner ? WorkItem::Kind::Packet : WorkItem::Kind::Observe, meta, &pkt);
       } else if (owner == 0) {
-        own_work.push_back(Own{WorkItem::Kind::Packet, meta, pkt});
+        own_work.push_back(WorkItem{WorkItem::Kind::Packet, meta, pkt});
       } else {
         push(owner, WorkItem::Kind::Packet, meta, &pkt);
       }
@@ -294,18 +289,8 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
     publish_all();
     // The reader's share, while the workers do theirs.
     for (std::size_t k = 0; k < own_work.size(); ++k) {
-      if (k + 8 < own_work.size() && own_work[k + 8].kind == WorkItem::Kind::Packet)
-        own.prefetch(own_work[k + 8].pkt, 0);
-      if (k + 4 < own_work.size() && own_work[k + 4].kind == WorkItem::Kind::Packet)
-        own.prefetch(own_work[k + 4].pkt, 1);
-      const Own& o = own_work[k];
-      if (o.kind == WorkItem::Kind::Tick) {
-        own.tick(o.meta);
-      } else if (o.kind == WorkItem::Kind::Packet) {
-        own.process(o.pkt, o.meta);
-      } else {
-        own.observe(o.pkt, o.meta);
-      }
+      prefetch_ahead(own, own_work, k);
+      run_item(own, own_work[k]);
     }
     reader_lane.set_progress(EventOrder{packets, 0, 0, 0});
     if (!stable) {
