@@ -133,7 +133,9 @@ class FusionTest : public ::testing::Test {
     engine_.reset();
     engine_ = std::make_unique<Engine>(cfg, sink_, anomalies_);
   }
-  void udp_dns(const char* client, const std::string& msg) {
+  // A DNS answer to `client` over UDP; `observed`: delivered as another worker's packet (Engine::observe,
+  // as the live sensor's DNS mailbox does), not as this engine's own.
+  void udp_dns(const char* client, const std::string& msg, bool observed = false) {
     PacketView p = at();
     p.src = ip("10.9.9.9");
     p.dst = ip(client);
@@ -141,7 +143,26 @@ class FusionTest : public ::testing::Test {
     p.dport = 41000;
     p.proto = decode::kProtoUdp;
     p.payload = {reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size()};
+    if (observed)
+      engine_->observe(p, PacketMeta{});
+    else
+      engine_->process(p);
+  }
+  // One TCP segment of a flow between client and server; advances the sender's sequence number.
+  void tcp_segment(const char* client, std::uint16_t cport, const char* server, std::uint16_t sport, bool from_client,
+                   std::string_view d, std::uint8_t flags, std::uint32_t& seq) {
+    PacketView p = at();
+    p.src = ip(from_client ? client : server);
+    p.dst = ip(from_client ? server : client);
+    p.sport = from_client ? cport : sport;
+    p.dport = from_client ? sport : cport;
+    p.proto = decode::kProtoTcp;
+    p.tcp_flags = flags;
+    p.seq = seq;
+    p.payload = {reinterpret_cast<const std::uint8_t*>(d.data()), d.size()};
+    p.payload_wire_len = static_cast<std::uint32_t>(d.size());
     engine_->process(p);
+    seq += static_cast<std::uint32_t>(d.size()) + ((flags & (tf::kSyn | tf::kFin)) ? 1 : 0);
   }
   void tcp_dns(const char* client, const std::string& msg) {
     std::string framed;
@@ -162,17 +183,7 @@ class FusionTest : public ::testing::Test {
   void tls_flow(const char* client, std::uint16_t cport, const char* server, std::uint16_t sport, std::string_view sni,
                 const std::function<void()>& after_hello = {}) {
     auto send = [&](bool from_client, std::string_view d, std::uint8_t flags, std::uint32_t& seq) {
-      PacketView p = at();
-      p.src = ip(from_client ? client : server);
-      p.dst = ip(from_client ? server : client);
-      p.sport = from_client ? cport : sport;
-      p.dport = from_client ? sport : cport;
-      p.proto = decode::kProtoTcp;
-      p.tcp_flags = flags;
-      p.seq = seq;
-      p.payload = {reinterpret_cast<const std::uint8_t*>(d.data()), d.size()};
-      engine_->process(p);
-      seq += static_cast<std::uint32_t>(d.size()) + ((flags & (tf::kSyn | tf::kFin)) ? 1 : 0);
+      tcp_segment(client, cport, server, sport, from_client, d, flags, seq);
     };
     std::uint32_t cs = 1000, ss = 5000;
     send(true, "", tf::kSyn, cs);
@@ -203,19 +214,7 @@ class FusionTest : public ::testing::Test {
                        std::string_view sni, const std::vector<int>& gaps_s) {
     std::uint32_t cs = 1000, ss = 5000;
     auto send = [&](bool from_client, std::string_view d, std::uint8_t flags) {
-      PacketView p = at();
-      p.src = ip(from_client ? client : server);
-      p.dst = ip(from_client ? server : client);
-      p.sport = from_client ? cport : sport;
-      p.dport = from_client ? sport : cport;
-      p.proto = decode::kProtoTcp;
-      p.tcp_flags = flags;
-      std::uint32_t& seq = from_client ? cs : ss;
-      p.seq = seq;
-      p.payload = {reinterpret_cast<const std::uint8_t*>(d.data()), d.size()};
-      p.payload_wire_len = static_cast<std::uint32_t>(d.size());
-      engine_->process(p);
-      seq += static_cast<std::uint32_t>(d.size()) + ((flags & (tf::kSyn | tf::kFin)) ? 1 : 0);
+      tcp_segment(client, cport, server, sport, from_client, d, flags, from_client ? cs : ss);
     };
     auto record = [&](bool from_client, std::size_t n) {
       std::string r = "\x17\x03\x03";
@@ -285,16 +284,7 @@ TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsAgainWhenTheAnswerArrivesAfterTheFlo
     make_engine(cfg);
     sink_.sessions.clear();
     const std::string answer = dns_response("xmr.supportxmr.com", "", "203.0.113.12", 300);
-    tls_flow("10.0.0.12", 50010, "203.0.113.12", 443, "", [&] {
-      PacketView p = at();
-      p.src = ip("10.9.9.9");
-      p.dst = ip("10.0.0.12");
-      p.sport = 53;
-      p.dport = 41000;
-      p.proto = decode::kProtoUdp;
-      p.payload = {reinterpret_cast<const std::uint8_t*>(answer.data()), answer.size()};
-      engine_->observe(p, PacketMeta{});
-    });
+    tls_flow("10.0.0.12", 50010, "203.0.113.12", 443, "", [&] { udp_dns("10.0.0.12", answer, true); });
     engine_->finish();
     if (rechecks == 0) {
       EXPECT_TRUE(sink_.sessions.empty()) << "files: the endpoint is checked once, in input order";
