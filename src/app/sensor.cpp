@@ -11,6 +11,7 @@
 
 #include <array>
 #include <atomic>
+#include <barrier>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -90,7 +91,8 @@ struct SensorWorker {
   std::uint64_t decoded = 0;
   std::uint64_t dns_shared = 0, dns_received = 0, dns_mail_dropped = 0;
   Mailbox inbox;
-  std::vector<SensorWorker*> peers;  // every other worker
+  std::vector<SensorWorker*> peers;   // every other worker
+  std::barrier<>* stopped = nullptr;  // all workers have read their last packet (several workers)
 
   void share(const capture::Frame& f) {
     for (SensorWorker* p : peers) {
@@ -144,6 +146,12 @@ struct SensorWorker {
       }
     }
     final_stats = source->stats();
+    if (stopped) {
+      // The last answers other workers captured: wait until no worker can post any more, take them,
+      // then end the flows (a flow still waiting for its server's name asks once more as it ends).
+      stopped->arrive_and_wait();
+      drain_inbox();
+    }
     engine->finish();
   }
 };
@@ -211,10 +219,12 @@ int run_sensor(const SensorOptions& opt) {
   // started: such flows ask passive DNS again at their next payload packets.
   if (workers.size() > 1) config.late_dns_rechecks = 8;
   for (auto& w : workers) w->engine = std::make_unique<detect::Engine>(config, sink, w->anomalies);
+  std::barrier stopped(static_cast<std::ptrdiff_t>(workers.size()));
   for (auto& w : workers) {
     for (auto& other : workers) {
       if (other != w) w->peers.push_back(other.get());
     }
+    if (workers.size() > 1) w->stopped = &stopped;
   }
 
   g_stop.store(false);

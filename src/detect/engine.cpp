@@ -173,10 +173,12 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
   }
   if (fs.dns_rechecks > 0) {
     // Live, several workers: the answer naming this server may have arrived since the endpoint check.
-    if (fs.app == AppState::Mining || check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, pkt.ts), pkt.ts))
+    if (fs.app == AppState::Mining || check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, pkt.ts), pkt.ts)) {
       fs.dns_rechecks = 0;
-    else
+      fs.dns_pending = false;
+    } else {
       --fs.dns_rechecks;
+    }
   }
   if (fs.app == AppState::Rejected) return;
   if (!fs.tcp) {
@@ -305,7 +307,10 @@ void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
     add_flow_signal(e, Signal::KnownMinerPool, cfg.weight(Signal::KnownMinerPool) * demote,
                     fmt::format("this host mined on {} earlier{}", addr, why_shared(sni, other_names)), ts);
   }
-  if (!check_pool_name(e, names, ts)) fs.dns_rechecks = config_.late_dns_rechecks;
+  if (!check_pool_name(e, names, ts) && config_.late_dns_rechecks > 0) {
+    fs.dns_rechecks = config_.late_dns_rechecks;
+    fs.dns_pending = true;
+  }
   if (auto m = pools.match_address(server, port)) {
     ++stats_.endpoint_signals;
     Signal sig = m->port_listed ? Signal::PoolEndpointIntel : Signal::PoolAddressIntel;
@@ -504,6 +509,9 @@ OrientedFlow Engine::orient(const Table::Entry& e, const MiningSession& s) const
 
 void Engine::end_flow(Table::Entry& e) {
   FlowState& fs = e.payload;
+  // Live, several workers: the answer naming the server may have come after the flow's last packet.
+  if (fs.dns_pending && fs.app != AppState::Mining)
+    check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, e.last_seen), e.last_seen);
   if (fs.probe) score_flow(e, e.last_seen);
   if (fs.tcp) {
     TcpState& ts = *fs.tcp;

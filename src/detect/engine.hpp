@@ -58,7 +58,8 @@ struct EngineConfig {
   // Live sensor with several workers: a DNS answer captured by another worker reaches this one through
   // a mailbox, possibly after the flow it names has sent its first payload. A TCP flow whose server
   // address had no pool name at its endpoint check asks passive DNS again at up to this many later
-  // payload packets. 0 (files, one worker): every answer is already in the cache, in input order.
+  // payload packets, and once more when it ends (the answer may come after its last packet). 0 (files,
+  // one worker): every answer is already in the cache, in input order.
   std::uint8_t late_dns_rechecks = 0;
 };
 
@@ -245,6 +246,7 @@ class Engine {
     bool endpoint_checked = false;           // destination signals looked up (once, after the first payload)
     bool model_done = false;                 // scored, or decided without the model: never sample again
     std::uint8_t dns_rechecks = 0;           // late passive-DNS questions left (EngineConfig::late_dns_rechecks)
+    bool dns_pending = false;                // no pool name yet, late answers possible: ask again when the flow ends
     ServerName hello = ServerName::NotSeen;  // what the ClientHello named (kept after the inspector is freed)
     float model_score = -1;                  // the behaviour model's score; < 0 when not scored
     std::unique_ptr<TcpState> tcp;           // only while a TCP flow is being inspected or is mining

@@ -295,6 +295,27 @@ TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsAgainWhenTheAnswerArrivesAfterTheFlo
   }
 }
 
+TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsOnceMoreWhenTheFlowEnds) {
+  // The answer reaches this worker's mailbox after every packet of the flow it names (a kernel block
+  // handed over late): the flow asks once more as it ends. Files (0) never ask late.
+  for (std::uint8_t rechecks : {std::uint8_t{0}, std::uint8_t{8}}) {
+    EngineConfig cfg;
+    cfg.late_dns_rechecks = rechecks;
+    make_engine(cfg);
+    sink_.sessions.clear();
+    tls_flow("10.0.0.13", 50011, "203.0.113.13", 443, "");
+    udp_dns("10.0.0.13", dns_response("xmr.supportxmr.com", "", "203.0.113.13", 300), true);
+    engine_->finish();
+    if (rechecks == 0) {
+      EXPECT_TRUE(sink_.sessions.empty());
+    } else {
+      ASSERT_EQ(sink_.sessions.size(), 1u);
+      EXPECT_TRUE(has_evidence(sink_.sessions[0], "intel.pool-address-dns"));
+      EXPECT_EQ(engine_->stats().mining_flows, 1u);
+    }
+  }
+}
+
 TEST_F(FusionTest, DnsOverTcpFeedsTheCacheToo) {
   tcp_dns("10.0.0.6", dns_response("pool.hashvault.pro", "", "203.0.113.8", 300));
   tls_flow("10.0.0.6", 50001, "203.0.113.8", 3333, "");
