@@ -48,11 +48,12 @@ bool write_stats(const std::string& path, const detect::EngineStats& s, std::siz
              threads, s.packets, s.bytes, s.flows, s.peak_open_flows, s.tcp_flows_inspected, s.peak_open_inspections,
              s.mining_flows, s.dns_messages, s.flows_evicted, s.mining_flows_evicted);
   if (!shares.empty()) {
-    // Per engine of the parallel pipeline (0: the reader's): its packets and flows, and its thread's CPU.
+    // Per engine of the parallel pipeline (0: the reader's): its packets and flows, its thread's CPU and
+    // how long that thread waited for the others.
     fmt::print(f, ",\"engines\":[");
     for (std::size_t i = 0; i < shares.size(); ++i) {
-      fmt::print(f, "{}{{\"packets\":{},\"flows\":{},\"cpu_seconds\":{:.3f}}}", i ? "," : "", shares[i].packets,
-                 shares[i].flows, shares[i].cpu_seconds);
+      fmt::print(f, "{}{{\"packets\":{},\"flows\":{},\"cpu_seconds\":{:.3f},\"wait_seconds\":{:.3f}}}", i ? "," : "",
+                 shares[i].packets, shares[i].flows, shares[i].cpu_seconds, shares[i].wait_seconds);
     }
     fmt::print(f, "]");
   }
@@ -154,6 +155,7 @@ int run_analyze(const AnalyzeOptions& opt) {
         shares[i].packets += parallel.shares()[i].packets;
         shares[i].flows += parallel.shares()[i].flows;
         shares[i].cpu_seconds += parallel.shares()[i].cpu_seconds;
+        shares[i].wait_seconds += parallel.shares()[i].wait_seconds;
       }
     } else {
       detect::Engine engine(engine_config, sink, anomalies);

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -111,7 +112,8 @@ struct Lane {
   AnomalyCounters anomalies;
   RecordingSink sink;
   detect::Engine engine;
-  double cpu_seconds = 0;  // of the thread that ran it, during the run
+  double cpu_seconds = 0;   // of the thread that ran it, during the run
+  double wait_seconds = 0;  // that thread's waits on rings (and the reader's for the workers at the end)
 };
 
 struct Worker {
@@ -137,6 +139,7 @@ struct Worker {
       ring.release(items.size());
     }
     lane.cpu_seconds = thread_cpu_seconds() - cpu_start;
+    lane.wait_seconds = ring.consumer_wait_seconds();
   }
 
   SpscRing<WorkItem> ring;
@@ -199,12 +202,6 @@ void add_stats(detect::EngineStats& to, const detect::EngineStats& s) {
   to.peak_open_inspections += s.peak_open_inspections;
 }
 
-// The reader's own engine gets this share of a worker's load (flows are dealt by address pair with
-// weight kReaderShare for engine 0 and 1 for each other engine): reading, decoding and dealing every
-// packet is the reader's other work. Measured on the 3 GiB ISP mix with two threads (scripts/bench):
-// the two threads finish together near this value. A constant, so that the split, and with it the
-// output, is the same on every run.
-constexpr double kReaderShare = 0.25;
 constexpr std::uint32_t kBuckets = 1024;
 
 }  // namespace
@@ -320,13 +317,17 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
   own.finish();
   reader_lane.set_progress(EventOrder{EventOrder::kEndOfInput, 3, 0, 0});
   reader_lane.cpu_seconds = thread_cpu_seconds() - cpu_start;
+  const auto join_start = std::chrono::steady_clock::now();
   for (auto& t : threads) t.join();
+  reader_lane.wait_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - join_start).count();
+  for (auto& w : workers) reader_lane.wait_seconds += w->ring.producer_wait_seconds();
   merger.drain();
 
   stats_ = {};
   shares_.clear();
   for (Lane* lane : lanes) {
-    shares_.push_back(EngineShare{lane->engine.stats().packets, lane->engine.stats().flows, lane->cpu_seconds});
+    shares_.push_back(
+        EngineShare{lane->engine.stats().packets, lane->engine.stats().flows, lane->cpu_seconds, lane->wait_seconds});
     add_stats(stats_, lane->engine.stats());
     anomalies_.merge(lane->anomalies);
   }

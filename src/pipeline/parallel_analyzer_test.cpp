@@ -52,8 +52,9 @@ TEST(ParallelAnalyzer, ReaderEngineGetsItsWeightedShareAndWorkersShareTheRestEve
       ASSERT_LT(owner, threads);
       ++count[owner];
     }
-    // Weight 0.25 for the reader, 1 for each worker.
-    const double reader = 0.25 / (0.25 + static_cast<double>(threads - 1));
+    // Weight kReaderShare for the reader, 1 for each worker.
+    constexpr double weight = ParallelAnalyzer::kReaderShare;
+    const double reader = weight / (weight + static_cast<double>(threads - 1));
     EXPECT_NEAR(static_cast<double>(count[0]) / kPairs, reader, 0.01) << threads;
     for (std::size_t w = 1; w < threads; ++w) {
       EXPECT_NEAR(static_cast<double>(count[w]) / kPairs, (1 - reader) / static_cast<double>(threads - 1), 0.01)

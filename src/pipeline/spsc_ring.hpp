@@ -7,6 +7,7 @@
 // threads than the laptop has cores.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -24,6 +25,10 @@ class SpscRing {
   SpscRing& operator=(const SpscRing&) = delete;
 
   [[nodiscard]] std::size_t capacity() const { return mask_ + 1; }
+  // Time each side spent waiting: the producer on a full ring, the consumer on an empty one. Each is
+  // written only by its own side; read them after both sides have stopped.
+  [[nodiscard]] double producer_wait_seconds() const { return static_cast<double>(producer_wait_ns_) / 1e9; }
+  [[nodiscard]] double consumer_wait_seconds() const { return static_cast<double>(consumer_wait_ns_) / 1e9; }
 
   // Producer: a free slot to fill, waiting while the ring is full. The slot is not visible to the
   // consumer until publish().
@@ -32,8 +37,9 @@ class SpscRing {
       head_cache_ = head_.load(std::memory_order_acquire);
       if (claimed_ - head_cache_ > mask_) {
         publish();  // the consumer may be waiting for what we already claimed
-        wait_until([&] { return claimed_ - (head_cache_ = head_.load(std::memory_order_acquire)) <= mask_; },
-                   producer_waiting_, head_);
+        producer_wait_ns_ +=
+            wait_until([&] { return claimed_ - (head_cache_ = head_.load(std::memory_order_acquire)) <= mask_; },
+                       producer_waiting_, head_);
       }
     }
     return slots_[claimed_++ & mask_];
@@ -50,8 +56,8 @@ class SpscRing {
     if (tail_cache_ - read_ < max) {
       tail_cache_ = tail_.load(std::memory_order_acquire);
       if (tail_cache_ == read_)
-        wait_until([&] { return (tail_cache_ = tail_.load(std::memory_order_acquire)) != read_; }, consumer_waiting_,
-                   tail_);
+        consumer_wait_ns_ += wait_until([&] { return (tail_cache_ = tail_.load(std::memory_order_acquire)) != read_; },
+                                        consumer_waiting_, tail_);
     }
     std::size_t avail = tail_cache_ - read_;
     std::size_t to_wrap = capacity() - (read_ & mask_);
@@ -67,10 +73,16 @@ class SpscRing {
 
  private:
   // Spins briefly (the other side is usually mid-batch), then sleeps on `index` until `ready()`.
+  // Returns how long it waited, in nanoseconds (the clock is read only here, off the fast path).
   template <typename Ready>
-  static void wait_until(Ready ready, std::atomic<bool>& waiting, std::atomic<std::uint64_t>& index) {
+  static std::uint64_t wait_until(Ready ready, std::atomic<bool>& waiting, std::atomic<std::uint64_t>& index) {
+    const auto start = std::chrono::steady_clock::now();
+    auto waited = [&] {
+      return static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+    };
     for (int i = 0; i < 64; ++i) {
-      if (ready()) return;
+      if (ready()) return waited();
       std::this_thread::yield();
     }
     for (;;) {
@@ -79,9 +91,10 @@ class SpscRing {
       if (ready()) break;
       index.wait(seen, std::memory_order_seq_cst);
       waiting.store(false, std::memory_order_seq_cst);
-      if (ready()) return;
+      if (ready()) return waited();
     }
     waiting.store(false, std::memory_order_seq_cst);
+    return waited();
   }
 
   static constexpr std::size_t kLine = 64;
@@ -90,11 +103,13 @@ class SpscRing {
   // Producer side.
   alignas(kLine) std::uint64_t claimed_ = 0;
   std::uint64_t head_cache_ = 0;
+  std::uint64_t producer_wait_ns_ = 0;
   alignas(kLine) std::atomic<std::uint64_t> tail_{0};
   std::atomic<bool> consumer_waiting_{false};
   // Consumer side.
   alignas(kLine) std::uint64_t read_ = 0;
   std::uint64_t tail_cache_ = 0;
+  std::uint64_t consumer_wait_ns_ = 0;
   alignas(kLine) std::atomic<std::uint64_t> head_{0};
   std::atomic<bool> producer_waiting_{false};
 };
