@@ -286,10 +286,11 @@ int run_sensor(const SensorOptions& opt) {
                "{{\"method\":\"{}\",\"workers\":{},\"packets\":{},\"kernel_drops\":{},\"interface_drops\":{},"
                "\"freeze_count\":{},\"losing_blocks\":{},\"undecodable\":{},\"flows\":{},\"mining_flows\":{},"
                "\"flows_evicted\":{},\"mining_records\":{},\"miner_hosts\":{},\"dns_shared\":{},"
-               "\"dns_received\":{},\"dns_mail_dropped\":{}",
+               "\"dns_received\":{},\"dns_mail_dropped\":{},\"dns_late_names\":{}",
                workers.front()->source->method(), workers.size(), total.packets, total.kernel_drops,
                total.interface_drops, total.freeze_count, total.losing_blocks, undecodable, es.flows, es.mining_flows,
-               es.flows_evicted, sink.sessions(), sink.alerted_hosts(), dns_shared, dns_received, dns_mail_dropped);
+               es.flows_evicted, sink.sessions(), sink.alerted_hosts(), dns_shared, dns_received, dns_mail_dropped,
+               es.dns_late_names);
     // Per worker: how the fanout split the traffic (packets received by its socket, flows it tracked).
     std::string per;
     for (const auto& w : workers) {

@@ -173,7 +173,11 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
   }
   if (fs.dns_rechecks > 0) {
     // Live, several workers: the answer naming this server may have arrived since the endpoint check.
-    if (fs.app == AppState::Mining || check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, pkt.ts), pkt.ts)) {
+    if (fs.app == AppState::Mining) {
+      fs.dns_rechecks = 0;
+      fs.dns_pending = false;
+    } else if (check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, pkt.ts), pkt.ts)) {
+      ++stats_.dns_late_names;
       fs.dns_rechecks = 0;
       fs.dns_pending = false;
     } else {
@@ -510,8 +514,9 @@ OrientedFlow Engine::orient(const Table::Entry& e, const MiningSession& s) const
 void Engine::end_flow(Table::Entry& e) {
   FlowState& fs = e.payload;
   // Live, several workers: the answer naming the server may have come after the flow's last packet.
-  if (fs.dns_pending && fs.app != AppState::Mining)
-    check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, e.last_seen), e.last_seen);
+  if (fs.dns_pending && fs.app != AppState::Mining &&
+      check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, e.last_seen), e.last_seen))
+    ++stats_.dns_late_names;
   if (fs.probe) score_flow(e, e.last_seen);
   if (fs.tcp) {
     TcpState& ts = *fs.tcp;

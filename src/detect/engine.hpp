@@ -154,6 +154,7 @@ struct EngineStats {
   std::uint64_t endpoint_signals = 0;      // flows given a destination signal (pool address, intel, history)
   std::uint64_t mining_flows_evicted = 0;  // only when nothing else was left to evict
   std::uint64_t dns_observed = 0;          // DNS packets of other workers' flows seen for the caches
+  std::uint64_t dns_late_names = 0;        // pool names found only by a late re-check (live, several workers)
   std::uint64_t peak_open_flows = 0;       // most flows open at once
   std::uint64_t open_inspections = 0;      // TCP flows holding reassembly/inspection state now
   std::uint64_t peak_open_inspections = 0;
@@ -176,6 +177,7 @@ struct EngineStats {
     endpoint_signals += s.endpoint_signals;
     mining_flows_evicted += s.mining_flows_evicted;
     dns_observed += s.dns_observed;
+    dns_late_names += s.dns_late_names;
     flows_model_scored += s.flows_model_scored;
     flows_model_positive += s.flows_model_positive;
     flows_rhythm += s.flows_rhythm;

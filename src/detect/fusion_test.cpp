@@ -291,6 +291,7 @@ TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsAgainWhenTheAnswerArrivesAfterTheFlo
     } else {
       ASSERT_EQ(sink_.sessions.size(), 1u);
       EXPECT_TRUE(has_evidence(sink_.sessions[0], "intel.pool-address-dns"));
+      EXPECT_EQ(engine_->stats().dns_late_names, 1u);
     }
   }
 }
@@ -312,6 +313,7 @@ TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsOnceMoreWhenTheFlowEnds) {
       ASSERT_EQ(sink_.sessions.size(), 1u);
       EXPECT_TRUE(has_evidence(sink_.sessions[0], "intel.pool-address-dns"));
       EXPECT_EQ(engine_->stats().mining_flows, 1u);
+      EXPECT_EQ(engine_->stats().dns_late_names, 1u);
     }
   }
 }
