@@ -24,8 +24,10 @@
 #include <vector>
 
 #include "capture/af_packet_source.hpp"
+#include "capture/software_fanout.hpp"
 #include "decode/decoder.hpp"
 #include "events/eve_writer.hpp"
+#include "pipeline/parallel_analyzer.hpp"
 
 namespace minewatch::app {
 
@@ -132,7 +134,7 @@ struct SensorWorker {
       bool stopping = g_stop.load(std::memory_order_relaxed);
       std::size_t n = source->read_batch(batch);
       if (n == 0) {
-        if (stopping) break;
+        if (stopping && source->finished()) break;
         if (!peers.empty()) drain_inbox();
         engine->idle(wall_now());
         continue;
@@ -201,17 +203,34 @@ int run_sensor(const SensorOptions& opt) {
       return 1;
     }
   }
+  std::unique_ptr<capture::SoftwareFanout> soft_fanout;
   if (workers.empty()) {
-    // libpcap has no fanout here: one worker sees everything.
     if (!af_error.empty()) fmt::print(stderr, "minewatch: {}; falling back to libpcap\n", af_error);
     auto src = capture::open_pcap_live(lo);
     if (!src) {
       fmt::print(stderr, "minewatch: {}\n", src.error().message);
       return 1;
     }
-    auto worker = std::make_unique<SensorWorker>();
-    worker->source = std::move(*src);
-    workers.push_back(std::move(worker));
+    if (threads == 1) {
+      auto worker = std::make_unique<SensorWorker>();
+      worker->source = std::move(*src);
+      workers.push_back(std::move(worker));
+    } else {
+      // The kernel cannot fan libpcap out: a dealer thread deals frames by address pair, as the
+      // AF_PACKET fanout program does.
+      auto deal = [](const capture::Frame& f) -> std::size_t {
+        decode::PacketView pkt;
+        AnomalyCounters ignored;  // counted by the worker that decodes the frame again
+        if (decode::decode_frame(f, pkt, ignored) != decode::DecodeStatus::Ok) return 0;
+        return static_cast<std::size_t>(pipeline::dispatch_hash(pkt));
+      };
+      soft_fanout = std::make_unique<capture::SoftwareFanout>(std::move(*src), threads, deal, g_stop);
+      for (std::size_t w = 0; w < threads; ++w) {
+        auto worker = std::make_unique<SensorWorker>();
+        worker->source = soft_fanout->endpoint(w);
+        workers.push_back(std::move(worker));
+      }
+    }
   }
   detect::EngineConfig config = opt.engine;
   config.max_flows = std::max<std::uint32_t>(1024, config.max_flows / static_cast<std::uint32_t>(workers.size()));
@@ -239,6 +258,7 @@ int run_sensor(const SensorOptions& opt) {
   std::fflush(stderr);
   std::vector<std::thread> threads_run;
   for (auto& w : workers) threads_run.emplace_back([&w] { w->run(); });
+  if (soft_fanout) soft_fanout->start();
   for (auto& t : threads_run) t.join();
 
   capture::LiveStats total;

@@ -16,7 +16,9 @@ void add_sensor_command(CLI::App& cli, CommandSet& commands) {
   s->add_option("--eve", o.eve_path, "Write EVE NDJSON events to PATH ('-' for stdout), flushed per event");
   s->add_option("--stats", o.stats_path, "Write the capture and drop counters as JSON to PATH at exit");
   s->add_option("--sensor-name", o.sensor_name, "Written as \"host\" in every event");
-  s->add_option("--threads", o.threads, "Worker threads, one fanout socket each (default: number of cores)")
+  s->add_option("--threads", o.threads,
+                "Worker threads: one AF_PACKET fanout socket each, or (pcap) fed by a dealer thread; flows are dealt "
+                "by address pair (default: number of cores)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64}));
   s->add_option("--method", o.method, "Capture method")->check(CLI::IsMember({"auto", "af_packet", "pcap"}));
   s->add_option("--ring-block-bytes", o.block_bytes, "TPACKET_V3 block size (power of two, >= page size)")

@@ -43,6 +43,10 @@ class LiveSource {
   // Current counters (reads the kernel's statistics, which it resets on each read: we accumulate).
   virtual LiveStats stats() = 0;
   [[nodiscard]] virtual std::string_view method() const = 0;
+  // Once a stop was requested: whether a read_batch() that returned 0 means nothing more will come.
+  // A kernel ring is then empty for good; a software fanout endpoint may still get frames its dealer
+  // read before it stopped.
+  virtual bool finished() { return true; }
 };
 
 // AF_PACKET TPACKET_V3 on `interface`, joining fanout group `fanout_group` when non-zero.
@@ -63,7 +67,7 @@ struct BpfInsn {
 };
 enum class FanoutAddressing { Kernel, Ethernet };
 [[nodiscard]] std::vector<BpfInsn> address_pair_fanout_program(FanoutAddressing addressing);
-// libpcap in immediate mode (fallback; no fanout, so one worker).
+// libpcap in immediate mode (fallback; the kernel cannot fan it out: see SoftwareFanout).
 [[nodiscard]] Result<std::unique_ptr<LiveSource>> open_pcap_live(const LiveOptions& options);
 
 }  // namespace minewatch::capture
