@@ -129,6 +129,10 @@ struct Sink final : EventSink {
 class FusionTest : public ::testing::Test {
  protected:
   void SetUp() { make_engine(EngineConfig{}); }
+  // Live, several workers: the answer naming the pool was captured by another worker and reaches this
+  // one through its mailbox (Engine::observe) late. `scenario` plays the flow and the late answer on a
+  // fresh engine, once as files do (no late re-checks: not found) and once as a live worker does (8).
+  void expect_found_only_by_late_rechecks(const std::function<void()>& scenario);
   void make_engine(EngineConfig cfg) {
     engine_.reset();
     engine_ = std::make_unique<Engine>(cfg, sink_, anomalies_);
@@ -275,40 +279,17 @@ TEST_F(FusionTest, FlowToAnAddressAPoolNameResolvedToIsAMiningSessionWithReasons
   EXPECT_EQ(engine_->stats().dns_answers_cached, 1u);
 }
 
-TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsAgainWhenTheAnswerArrivesAfterTheFlowBegan) {
-  // Live, several workers: the answer naming the pool was captured by another worker and reaches this
-  // one through its mailbox (Engine::observe) just after the flow's endpoint check.
+void FusionTest::expect_found_only_by_late_rechecks(const std::function<void()>& scenario) {
   for (std::uint8_t rechecks : {std::uint8_t{0}, std::uint8_t{8}}) {
+    SCOPED_TRACE(::testing::Message() << "late_dns_rechecks " << int{rechecks});
     EngineConfig cfg;
     cfg.late_dns_rechecks = rechecks;
     make_engine(cfg);
     sink_.sessions.clear();
-    const std::string answer = dns_response("xmr.supportxmr.com", "", "203.0.113.12", 300);
-    tls_flow("10.0.0.12", 50010, "203.0.113.12", 443, "", [&] { udp_dns("10.0.0.12", answer, true); });
+    scenario();
     engine_->finish();
     if (rechecks == 0) {
       EXPECT_TRUE(sink_.sessions.empty()) << "files: the endpoint is checked once, in input order";
-    } else {
-      ASSERT_EQ(sink_.sessions.size(), 1u);
-      EXPECT_TRUE(has_evidence(sink_.sessions[0], "intel.pool-address-dns"));
-      EXPECT_EQ(engine_->stats().dns_late_names, 1u);
-    }
-  }
-}
-
-TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsOnceMoreWhenTheFlowEnds) {
-  // The answer reaches this worker's mailbox after every packet of the flow it names (a kernel block
-  // handed over late): the flow asks once more as it ends. Files (0) never ask late.
-  for (std::uint8_t rechecks : {std::uint8_t{0}, std::uint8_t{8}}) {
-    EngineConfig cfg;
-    cfg.late_dns_rechecks = rechecks;
-    make_engine(cfg);
-    sink_.sessions.clear();
-    tls_flow("10.0.0.13", 50011, "203.0.113.13", 443, "");
-    udp_dns("10.0.0.13", dns_response("xmr.supportxmr.com", "", "203.0.113.13", 300), true);
-    engine_->finish();
-    if (rechecks == 0) {
-      EXPECT_TRUE(sink_.sessions.empty());
     } else {
       ASSERT_EQ(sink_.sessions.size(), 1u);
       EXPECT_TRUE(has_evidence(sink_.sessions[0], "intel.pool-address-dns"));
@@ -316,6 +297,23 @@ TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsOnceMoreWhenTheFlowEnds) {
       EXPECT_EQ(engine_->stats().dns_late_names, 1u);
     }
   }
+}
+
+TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsAgainWhenTheAnswerArrivesAfterTheFlowBegan) {
+  // The answer arrives just after the flow's endpoint check: a later payload packet asks again.
+  expect_found_only_by_late_rechecks([&] {
+    const std::string answer = dns_response("xmr.supportxmr.com", "", "203.0.113.12", 300);
+    tls_flow("10.0.0.12", 50010, "203.0.113.12", 443, "", [&] { udp_dns("10.0.0.12", answer, true); });
+  });
+}
+
+TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsOnceMoreWhenTheFlowEnds) {
+  // The answer arrives after every packet of the flow it names (a kernel block handed over late): the
+  // flow asks once more as it ends.
+  expect_found_only_by_late_rechecks([&] {
+    tls_flow("10.0.0.13", 50011, "203.0.113.13", 443, "");
+    udp_dns("10.0.0.13", dns_response("xmr.supportxmr.com", "", "203.0.113.13", 300), true);
+  });
 }
 
 TEST_F(FusionTest, DnsOverTcpFeedsTheCacheToo) {
