@@ -151,12 +151,7 @@ int run_analyze(const AnalyzeOptions& opt) {
       total_packets += parallel.stats().packets;
       add_run(totals, parallel.stats());
       if (shares.size() < parallel.shares().size()) shares.resize(parallel.shares().size());
-      for (std::size_t i = 0; i < parallel.shares().size(); ++i) {
-        shares[i].packets += parallel.shares()[i].packets;
-        shares[i].flows += parallel.shares()[i].flows;
-        shares[i].cpu_seconds += parallel.shares()[i].cpu_seconds;
-        shares[i].wait_seconds += parallel.shares()[i].wait_seconds;
-      }
+      for (std::size_t i = 0; i < parallel.shares().size(); ++i) shares[i].add(parallel.shares()[i]);
     } else {
       detect::Engine engine(engine_config, sink, anomalies);
       std::vector<decode::PacketView> pkts(batch.size());

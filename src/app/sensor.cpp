@@ -1,9 +1,9 @@
 // `minewatch sensor`: live capture. N workers, each with its own AF_PACKET socket in one fanout
-// group (on Ethernet a BPF program deals packets by address pair, so every flow between two hosts
-// meets one engine; DNS answers are copied to every worker) and its own Engine; events go through one
-// locked sink that keeps the first alert per host across workers. SIGINT/SIGTERM: stop reading,
-// drain what the kernel already holds, end every flow (their mining records are written), report
-// the counters.
+// group (a BPF program deals packets by address pair, so every flow between two hosts meets one
+// engine; libpcap, which the kernel cannot fan out, is dealt the same way by a SoftwareFanout thread;
+// DNS answers are copied to every worker) and its own Engine; events go through one locked sink that
+// keeps the first alert per host across workers. SIGINT/SIGTERM: stop reading, drain what the kernel
+// already holds, end every flow (their mining records are written), report the counters.
 #include "app/sensor.hpp"
 
 #include <fmt/format.h>
@@ -224,7 +224,8 @@ int run_sensor(const SensorOptions& opt) {
         if (decode::decode_frame(f, pkt, ignored) != decode::DecodeStatus::Ok) return 0;
         return static_cast<std::size_t>(pipeline::dispatch_hash(pkt));
       };
-      soft_fanout = std::make_unique<capture::SoftwareFanout>(std::move(*src), threads, deal, g_stop);
+      soft_fanout = std::make_unique<capture::SoftwareFanout>(std::move(*src), threads, deal, g_stop,
+                                                              std::chrono::milliseconds{lo.poll_timeout_ms});
       for (std::size_t w = 0; w < threads; ++w) {
         auto worker = std::make_unique<SensorWorker>();
         worker->source = soft_fanout->endpoint(w);

@@ -15,8 +15,7 @@ class SoftwareFanout::Endpoint final : public LiveSource {
   std::size_t read_batch(std::span<Frame> out) override {
     if (next_ == current_.frames.size()) {
       std::unique_lock lock(queue_.mu);
-      queue_.readable.wait_for(lock, std::chrono::milliseconds{100},
-                               [&] { return !queue_.batches.empty() || queue_.finished; });
+      queue_.readable.wait_for(lock, fanout_.poll_, [&] { return !queue_.batches.empty() || queue_.finished; });
       if (queue_.batches.empty()) return 0;
       current_ = std::move(queue_.batches.front());
       queue_.batches.pop_front();
@@ -61,8 +60,9 @@ class SoftwareFanout::Endpoint final : public LiveSource {
 };
 
 SoftwareFanout::SoftwareFanout(std::unique_ptr<LiveSource> source, std::size_t workers,
-                               std::function<std::size_t(const Frame&)> deal, const std::atomic<bool>& stop)
-    : source_(std::move(source)), deal_(std::move(deal)), stop_(stop) {
+                               std::function<std::size_t(const Frame&)> deal, const std::atomic<bool>& stop,
+                               std::chrono::milliseconds poll)
+    : source_(std::move(source)), deal_(std::move(deal)), stop_(stop), poll_(poll) {
   for (std::size_t w = 0; w < std::max<std::size_t>(1, workers); ++w) queues_.push_back(std::make_unique<Queue>());
 }
 

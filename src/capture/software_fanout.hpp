@@ -9,6 +9,7 @@
 // were captured and count as received), deals them, and marks every endpoint finished; an endpoint
 // reports finished() only after its queue is empty as well.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -25,9 +26,10 @@ namespace minewatch::capture {
 
 class SoftwareFanout {
  public:
-  // `deal` returns a worker index (taken modulo `workers`). `stop` outlives the fanout.
+  // `deal` returns a worker index (taken modulo `workers`). `stop` outlives the fanout. An endpoint's
+  // read_batch() returns 0 after `poll` without frames, as a capture source does after its poll timeout.
   SoftwareFanout(std::unique_ptr<LiveSource> source, std::size_t workers, std::function<std::size_t(const Frame&)> deal,
-                 const std::atomic<bool>& stop);
+                 const std::atomic<bool>& stop, std::chrono::milliseconds poll = std::chrono::milliseconds{100});
   ~SoftwareFanout();
   SoftwareFanout(const SoftwareFanout&) = delete;
   SoftwareFanout& operator=(const SoftwareFanout&) = delete;
@@ -63,6 +65,7 @@ class SoftwareFanout {
   std::unique_ptr<LiveSource> source_;
   std::function<std::size_t(const Frame&)> deal_;
   const std::atomic<bool>& stop_;
+  std::chrono::milliseconds poll_;
   std::vector<std::unique_ptr<Queue>> queues_;
   std::mutex stats_mu_;
   LiveStats final_source_stats_;  // read by the dealer when it stops

@@ -171,19 +171,8 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
     handle_tcp_dns(&e, pkt);
     return;
   }
-  if (fs.dns_rechecks > 0) {
-    // Live, several workers: the answer naming this server may have arrived since the endpoint check.
-    if (fs.app == AppState::Mining) {
-      fs.dns_rechecks = 0;
-      fs.dns_pending = false;
-    } else if (check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, pkt.ts), pkt.ts)) {
-      ++stats_.dns_late_names;
-      fs.dns_rechecks = 0;
-      fs.dns_pending = false;
-    } else {
-      --fs.dns_rechecks;
-    }
-  }
+  // Live, several workers: the answer naming this server may have arrived since the endpoint check.
+  if (fs.dns_rechecks > 0 && !recheck_pool_name(e, pkt.ts)) --fs.dns_rechecks;
   if (fs.app == AppState::Rejected) return;
   if (!fs.tcp) {
     fs.tcp = std::make_unique<TcpState>(ctx_);
@@ -271,14 +260,13 @@ std::string why_shared(ServerName sni, std::size_t other_names) {
 }  // namespace
 
 bool Engine::check_pool_name(Table::Entry& e, const intel::PassiveDns::AddressNames& names, Timestamp ts) {
+  if (names.pool_name.empty()) return false;
   const FlowState& fs = e.payload;
   const FusionConfig& cfg = config_.inspect.fusion;
   const ServerName sni = fs.tcp ? fs.tcp->inspector.server_name() : fs.hello;
-  const Endpoints ep = endpoints_of(e);
-  if (names.pool_name.empty()) return false;
   const bool shared = names.other_names > 0 || sni == ServerName::Other;
   char addr[46];
-  ep.server->format(addr);
+  endpoints_of(e).server->format(addr);
   ++stats_.endpoint_signals;
   add_flow_signal(e, Signal::PoolAddressDns,
                   cfg.weight(Signal::PoolAddressDns) * (shared ? cfg.shared_address_factor : 1.0),
@@ -286,6 +274,18 @@ bool Engine::check_pool_name(Table::Entry& e, const intel::PassiveDns::AddressNa
                               why_shared(sni, names.other_names)),
                   ts);
   return true;
+}
+
+bool Engine::recheck_pool_name(Table::Entry& e, Timestamp ts) {
+  FlowState& fs = e.payload;
+  const bool found = fs.app != AppState::Mining && check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, ts), ts);
+  if (found) ++stats_.dns_late_names;
+  if (found || fs.app == AppState::Mining) {
+    fs.dns_rechecks = 0;
+    fs.dns_pending = false;
+    return true;
+  }
+  return false;
 }
 
 void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
@@ -514,9 +514,7 @@ OrientedFlow Engine::orient(const Table::Entry& e, const MiningSession& s) const
 void Engine::end_flow(Table::Entry& e) {
   FlowState& fs = e.payload;
   // Live, several workers: the answer naming the server may have come after the flow's last packet.
-  if (fs.dns_pending && fs.app != AppState::Mining &&
-      check_pool_name(e, pdns_.lookup(*endpoints_of(e).server, e.last_seen), e.last_seen))
-    ++stats_.dns_late_names;
+  if (fs.dns_pending) recheck_pool_name(e, e.last_seen);
   if (fs.probe) score_flow(e, e.last_seen);
   if (fs.tcp) {
     TcpState& ts = *fs.tcp;

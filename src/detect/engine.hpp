@@ -270,6 +270,9 @@ class Engine {
   // The passive-DNS part of check_endpoint: `names` (passive DNS for the server address) holds a pool
   // name: the signal is added, true.
   bool check_pool_name(Table::Entry& e, const intel::PassiveDns::AddressNames& names, Timestamp ts);
+  // A late passive-DNS question (EngineConfig::late_dns_rechecks) for a flow still without a pool name:
+  // true, and no more questions, when the name is there now or the flow is already mining.
+  bool recheck_pool_name(Table::Entry& e, Timestamp ts);
   // Where the flow's client and server are (the server: the side the initiator connected to; without
   // a handshake, the lower port).
   struct Endpoints {

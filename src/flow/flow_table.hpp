@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/flow_key.hpp"
+#include "core/free_ids.hpp"
 #include "core/timestamp.hpp"
 
 namespace minewatch::flow {
@@ -106,14 +107,7 @@ class FlowTable {
   Entry& insert(const FlowKey& key, std::uint64_t hash, Timestamp now, std::uint64_t order = kAutoOrder,
                 std::uint8_t list = 0) {
     if ((live_ + 1) * 2 > index_.size() && index_.size() < max_index_) grow_index();
-    std::uint32_t e;
-    if (!free_.empty()) {
-      e = free_.back();
-      free_.pop_back();
-    } else {
-      e = static_cast<std::uint32_t>(entries_.size());
-      entries_.emplace_back();
-    }
+    const std::uint32_t e = take_id(entries_, free_);
     Entry& en = entries_[e];
     en.key = key;
     en.hash = hash;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/ascii.hpp"
+#include "core/free_ids.hpp"
 
 namespace minewatch::intel {
 
@@ -97,25 +98,12 @@ void PassiveDns::record(std::string_view name, const IpAddress& address, std::ui
   const std::uint64_t ah = address_hash(address);
   std::uint32_t slot = by_address_.find(ah, [&](std::uint32_t id) { return slots_[id].address == address; });
   if (slot == kNone) {
-    if (!free_slots_.empty()) {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
-    } else {
-      slot = static_cast<std::uint32_t>(slots_.size());
-      slots_.emplace_back();
-    }
+    slot = take_id(slots_, free_slots_);
     slots_[slot] = AddressSlot{};
     slots_[slot].address = address;
     by_address_.insert(ah, slot);
   }
-  std::uint32_t i;
-  if (!free_.empty()) {
-    i = free_.back();
-    free_.pop_back();
-  } else {
-    i = static_cast<std::uint32_t>(entries_.size());
-    entries_.emplace_back();
-  }
+  const std::uint32_t i = take_id(entries_, free_);
   Entry& e = entries_[i];
   e.name.assign(lowered);  // reuses the recycled entry's buffer
   e.key_hash = h;

@@ -31,6 +31,20 @@ struct Builder {
   }
 };
 
+// The opening, then one exchange at each of kGaps: `exchange(b, t, i)` adds the i-th, at t ms.
+template <typename Exchange>
+FlowSample after_opening(Exchange&& exchange) {
+  Builder b;
+  b.opening();
+  std::int64_t t = b.t;
+  std::size_t i = 0;
+  for (std::int64_t g : kGaps) {
+    t += g * 1000;
+    exchange(b, t, i++);
+  }
+  return b.s;
+}
+
 FlowSample share_flow(std::uint32_t submit, std::uint32_t ack, const std::vector<std::int64_t>& gaps_s) {
   Builder b;
   b.opening();
@@ -57,17 +71,12 @@ TEST(MiningRhythm, PoissonSharesWithSmallConstantAcksMatch) {
 }
 
 TEST(MiningRhythm, JobsPushedBetweenSharesDoNotBreakIt) {
-  Builder b;
-  b.opening();
-  std::int64_t t = b.t;
-  int i = 0;
-  for (std::int64_t g : kGaps) {
-    t += g * 1000;
+  const FlowSample s = after_opening([](Builder& b, std::int64_t t, std::size_t i) {
     b.pkt(true, 231, t);
     b.pkt(false, 93, t + 40);
-    if (++i % 4 == 0) b.pkt(false, 470, t + 1500);  // a new block's job
-  }
-  EXPECT_TRUE(mining_rhythm(b.s).match());
+    if ((i + 1) % 4 == 0) b.pkt(false, 470, t + 1500);  // a new block's job
+  });
+  EXPECT_TRUE(mining_rhythm(s).match());
 }
 
 TEST(MiningRhythm, EachRuleRejectsWhatItShould) {
@@ -86,36 +95,23 @@ TEST(MiningRhythm, EachRuleRejectsWhatItShould) {
   for (int i = 0; i < 30; ++i) burst.pkt(i % 2 == 0, 200, i * 10);
   EXPECT_EQ(mining_rhythm(burst.s).verdict, RhythmVerdict::NoOpening);
   // Request sizes all different (interactive typing, API calls).
-  Builder mixed;
-  mixed.opening();
-  std::int64_t t = mixed.t;
-  std::uint32_t size = 100;
-  for (std::int64_t g : kGaps) {
-    t += g * 1000;
-    mixed.pkt(true, size += 23, t);
-    mixed.pkt(false, 60, t + 40);
-  }
-  EXPECT_EQ(mining_rhythm(mixed.s).verdict, RhythmVerdict::MixedRequests);
+  const FlowSample mixed = after_opening([](Builder& b, std::int64_t t, std::size_t i) {
+    b.pkt(true, static_cast<std::uint32_t>(123 + 23 * i), t);
+    b.pkt(false, 60, t + 40);
+  });
+  EXPECT_EQ(mining_rhythm(mixed).verdict, RhythmVerdict::MixedRequests);
   // Requests nobody answers within a second.
-  Builder silent;
-  silent.opening();
-  t = silent.t;
-  for (std::int64_t g : kGaps) {
-    t += g * 1000;
-    silent.pkt(true, 231, t);
-    silent.pkt(false, 93, t + 1500);
-  }
-  EXPECT_EQ(mining_rhythm(silent.s).verdict, RhythmVerdict::Unanswered);
+  const FlowSample silent = after_opening([](Builder& b, std::int64_t t, std::size_t) {
+    b.pkt(true, 231, t);
+    b.pkt(false, 93, t + 1500);
+  });
+  EXPECT_EQ(mining_rhythm(silent).verdict, RhythmVerdict::Unanswered);
   // Downloads.
-  Builder bulk;
-  bulk.opening();
-  t = bulk.t;
-  for (std::int64_t g : kGaps) {
-    t += g * 1000;
-    bulk.pkt(true, 231, t);
-    bulk.pkt(false, 1448, t + 40);
-  }
-  EXPECT_EQ(mining_rhythm(bulk.s).verdict, RhythmVerdict::Bulk);
+  const FlowSample bulk = after_opening([](Builder& b, std::int64_t t, std::size_t) {
+    b.pkt(true, 231, t);
+    b.pkt(false, 1448, t + 40);
+  });
+  EXPECT_EQ(mining_rhythm(bulk).verdict, RhythmVerdict::Bulk);
 }
 
 std::string shared_data() {

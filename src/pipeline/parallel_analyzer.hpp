@@ -2,12 +2,13 @@
 // The parallel pipeline for capture files, N threads: the calling thread walks and decodes the
 // capture, numbers packets on the shared PacketClock and deals them by a symmetric hash of the two
 // addresses to N engines: engine 0 it runs itself (a smaller share: reading is its other work), engines
-// 1..N-1 run on worker threads fed over SPSC rings. Each engine has its own flow table. Timeout ticks go to every
-// worker at the same input positions, DNS packets go to every worker (the owner counts and alerts, the others only
-// learn), and the reader, between batches, merges the workers' events by EventOrder and drops every alert but the first
-// per host. The events reach the sink in exactly the order and with exactly the content the single pipeline produces,
-// as long as no worker's table hits its cap (the cap is split evenly, so which flow gets evicted depends on the split).
-// See docs/decisions/0009-parallel-pipeline.md.
+// 1..N-1 run on worker threads fed over SPSC rings. Each engine has its own flow table. Timeout ticks go
+// to every engine at the same input positions, DNS answers go to every engine (the owner counts and
+// alerts, the others only learn: Engine::is_shared_knowledge), and the reader, between batches, merges
+// the engines' events by EventOrder and drops every alert but the first per host. The events reach the
+// sink in exactly the order and with exactly the content the single pipeline produces, as long as no
+// engine's table hits its cap (each gets the share of the cap its flows get, so which flow gets evicted
+// depends on the split). See docs/decisions/0009-parallel-pipeline.md.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +53,13 @@ class ParallelAnalyzer {
     std::uint64_t flows = 0;
     double cpu_seconds = 0;
     double wait_seconds = 0;
+    // Adds the same engine's share of another run (successive captures).
+    void add(const EngineShare& o) {
+      packets += o.packets;
+      flows += o.flows;
+      cpu_seconds += o.cpu_seconds;
+      wait_seconds += o.wait_seconds;
+    }
   };
   [[nodiscard]] const std::vector<EngineShare>& shares() const { return shares_; }
   [[nodiscard]] std::size_t threads() const { return threads_; }

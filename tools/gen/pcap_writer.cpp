@@ -6,6 +6,8 @@
 #include <cassert>
 #include <cstring>
 
+#include "core/free_ids.hpp"
+
 namespace mwgen {
 
 namespace {
@@ -76,14 +78,7 @@ void Capture::flush_out() {
 }
 
 std::uint32_t Capture::new_chunk(std::size_t capacity) {
-  std::uint32_t id;
-  if (!free_chunks_.empty()) {
-    id = free_chunks_.back();
-    free_chunks_.pop_back();
-  } else {
-    id = static_cast<std::uint32_t>(chunks_.size());
-    chunks_.emplace_back();
-  }
+  const std::uint32_t id = minewatch::take_id(chunks_, free_chunks_);
   Chunk& c = chunks_[id];
   if (c.data.size() < capacity) c.data.resize(capacity);
   c.used = 0;
