@@ -6,7 +6,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/cesnet_csv.hpp"
@@ -31,33 +33,32 @@ struct Builder {
   }
 };
 
-// The opening, then one exchange at each of kGaps: `exchange(b, t, i)` adds the i-th, at t ms.
+// The opening, then one exchange at each of `gaps_s` (seconds apart): `exchange(b, t, i)` adds the
+// i-th, at t ms.
 template <typename Exchange>
-FlowSample after_opening(Exchange&& exchange) {
+FlowSample after_opening(std::span<const std::int64_t> gaps_s, Exchange&& exchange) {
   Builder b;
   b.opening();
   std::int64_t t = b.t;
   std::size_t i = 0;
-  for (std::int64_t g : kGaps) {
+  for (std::int64_t g : gaps_s) {
     t += g * 1000;
     exchange(b, t, i++);
   }
   return b.s;
 }
+template <typename Exchange>
+FlowSample after_opening(Exchange&& exchange) {
+  return after_opening(kGaps, std::forward<Exchange>(exchange));
+}
 
+// Shares of `submit` bytes answered by `ack` bytes 40 ms later (both grow by the digits of the id).
 FlowSample share_flow(std::uint32_t submit, std::uint32_t ack, const std::vector<std::int64_t>& gaps_s) {
-  Builder b;
-  b.opening();
-  std::int64_t t = b.t;
-  std::uint32_t id = 2;
-  for (std::int64_t g : gaps_s) {
-    t += g * 1000;
-    const std::uint32_t digits = id < 10 ? 1 : 2;
+  return after_opening(gaps_s, [&](Builder& b, std::int64_t t, std::size_t i) {
+    const std::uint32_t digits = i + 2 < 10 ? 1 : 2;
     b.pkt(true, submit + digits, t);
     b.pkt(false, ack + digits, t + 40);
-    ++id;
-  }
-  return b.s;
+  });
 }
 
 TEST(MiningRhythm, PoissonSharesWithSmallConstantAcksMatch) {
