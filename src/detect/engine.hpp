@@ -230,8 +230,8 @@ class Engine {
   // Packets of an unscored flow for the behaviour model; allocated at the flow's first payload packet
   // and freed once the flow is scored or decided, so decided flows carry only a null pointer.
   struct ModelProbe {
-    model::FlowSample sample;
     Direction origin = Direction::AtoB;  // the initiator (SYN), else the first payload packet's sender
+    model::FlowSample sample;            // (origin sits beside the sample's count: one cache line for both)
   };
   struct FlowState {
     Timestamp first_seen{};

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <string>
 
 namespace minewatch::model {
@@ -132,9 +133,16 @@ Result<FlowModel> FlowModel::parse(std::string_view text) {
 
 double FlowModel::score(const FeatureVector& features) const {
   // sklearn's trees compare float32 features against double thresholds; so do we, for equal scores.
-  std::array<double, kFeatureCount> x;
-  for (std::size_t i = 0; i < kFeatureCount; ++i) x[i] = static_cast<double>(static_cast<float>(features[i]));
-  const double raw = perfect_depth_ != 0 ? raw_perfect(x) : raw_walk(x);
+  double raw;
+  if (perfect_depth_ != 0) {
+    std::array<float, kFeatureCount> xf;
+    for (std::size_t i = 0; i < kFeatureCount; ++i) xf[i] = static_cast<float>(features[i]);
+    raw = raw_perfect(xf);
+  } else {
+    std::array<double, kFeatureCount> x;
+    for (std::size_t i = 0; i < kFeatureCount; ++i) x[i] = static_cast<double>(static_cast<float>(features[i]));
+    raw = raw_walk(x);
+  }
   return 1.0 / (1.0 + std::exp(-raw));
 }
 
@@ -161,7 +169,7 @@ namespace {
 // interleaving independent chains lets the core overlap them. Leaves are still added in tree order.
 template <std::size_t kDepth>
 double sum_perfect(const auto* splits_base, const double* leaves_base, std::size_t trees,
-                   const std::array<double, kFeatureCount>& x, double raw) {
+                   const std::array<float, kFeatureCount>& x, double raw) {
   constexpr std::size_t kSplits = (std::size_t{1} << kDepth) - 1;
   constexpr std::size_t kLanes = 8;
   std::size_t t = 0;
@@ -188,7 +196,17 @@ double sum_perfect(const auto* splits_base, const double* leaves_base, std::size
 
 }  // namespace
 
-double FlowModel::raw_perfect(const std::array<double, kFeatureCount>& x) const {
+namespace {
+// The largest float <= v (v itself when it is one). NaN stays NaN: every comparison with it is false,
+// as with the double.
+float float_at_or_below(double v) {
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) > v) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return f;
+}
+}  // namespace
+
+double FlowModel::raw_perfect(const std::array<float, kFeatureCount>& x) const {
   // Same leaves, summed in the same order as raw_walk: the scores are bit-identical.
   const Split* s = perfect_splits_.data();
   const double* leaves = perfect_leaves_.data();
@@ -235,12 +253,12 @@ void FlowModel::build_perfect() {
         continue;
       }
       if (n.feature >= 0) {
-        s[it.pos] = Split{n.value, static_cast<std::uint32_t>(n.feature)};
+        s[it.pos] = Split{float_at_or_below(n.value), static_cast<std::uint32_t>(n.feature)};
         stack.push_back({n.left, 2 * it.pos + 1, it.level + 1});
         stack.push_back({n.right, 2 * it.pos + 2, it.level + 1});
       } else {
         // Both ways lead to this leaf; the comparison's outcome does not matter.
-        s[it.pos] = Split{0.0, 0};
+        s[it.pos] = Split{0.0f, 0};
         stack.push_back({it.node, 2 * it.pos + 1, it.level + 1});
         stack.push_back({it.node, 2 * it.pos + 2, it.level + 1});
       }

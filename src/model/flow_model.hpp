@@ -62,8 +62,10 @@ class FlowModel {
   // index computed from the comparison. Mispredicted branches dominated the plain walk. Built when
   // every tree is at most kMaxPerfectDepth deep (sklearn's max_depth=4 gives 4); 0 = not built.
   static constexpr std::size_t kMaxPerfectDepth = 6;
+  // The threshold is the largest float at or below the double one: for a float feature x,
+  // x <= threshold as floats exactly when double(x) <= the double threshold, in half the bytes.
   struct Split {
-    double threshold = 0;
+    float threshold = 0;
     std::uint32_t feature = 0;
   };
   std::size_t perfect_depth_ = 0;
@@ -71,7 +73,7 @@ class FlowModel {
   std::vector<double> perfect_leaves_;  // per tree 2^D
   void build_perfect();
   [[nodiscard]] double raw_walk(const std::array<double, kFeatureCount>& x) const;
-  [[nodiscard]] double raw_perfect(const std::array<double, kFeatureCount>& x) const;
+  [[nodiscard]] double raw_perfect(const std::array<float, kFeatureCount>& x) const;
   double bias_ = 0;
   double threshold_ = 0.5;
 };

@@ -75,6 +75,46 @@ TEST(FlowModel, BranchFreeLayoutScoresExactlyLikeTheTreeWalk) {
     for (auto& v : f) v = (rng() % 50 == 0) ? specials[rng() % 4] : u(rng);
     ASSERT_EQ(m.score(f), m.score_by_walk(f)) << "vector " << k;
   }
+  // At the thresholds themselves: the layout compares floats against each double threshold rounded
+  // down to a float, which must send every float feature the way the double comparison does. Each
+  // split's threshold, and the floats around it, go to every feature at once.
+  std::istringstream text{std::string(FlowModel::embedded_text())};
+  std::string line;
+  std::size_t thresholds = 0;
+  while (std::getline(text, line)) {
+    std::istringstream fields(line);
+    std::string kind;
+    int feature = 0;
+    double t = 0;
+    if (!(fields >> kind >> feature >> t) || kind != "split") continue;
+    ++thresholds;
+    const float near = static_cast<float>(t);
+    const float inf = std::numeric_limits<float>::infinity();
+    for (float v : {near, std::nextafter(near, -inf), std::nextafter(near, inf)}) {
+      FeatureVector f{};
+      f.fill(v);
+      ASSERT_EQ(m.score(f), m.score_by_walk(f)) << "threshold " << t << " value " << v;
+    }
+  }
+  EXPECT_GT(thresholds, 100u);
+  // Thresholds between two floats, and beyond the float range, in a hand-made model.
+  auto edges =
+      FlowModel::parse(tiny_model("tree 7\nsplit 0 0.1 1 2\nleaf -1\nsplit 1 1e300 3 4\nleaf 1\n"
+                                  "split 2 -1e300 5 6\nleaf 2\nleaf 3\n"));
+  ASSERT_TRUE(edges.has_value()) << edges.error().message;
+  ASSERT_TRUE(edges->branch_free());
+  const float inf = std::numeric_limits<float>::infinity();
+  for (float a : {0.1f, std::nextafter(0.1f, -inf), std::nextafter(0.1f, inf), 1.0f}) {
+    for (float b : {3.0e38f, inf, -inf}) {
+      for (float c : {-3.0e38f, -inf, 0.0f}) {
+        FeatureVector f{};
+        f[0] = a;
+        f[1] = b;
+        f[2] = c;
+        EXPECT_EQ(edges->score(f), edges->score_by_walk(f)) << a << " " << b << " " << c;
+      }
+    }
+  }
   // An unbalanced tree (a leaf at depth 1 beside a subtree of depth 3) is padded correctly.
   auto lopsided = FlowModel::parse(
       tiny_model("tree 7\nsplit 0 10.5 1 2\nleaf -1.5\nsplit 1 0.5 3 4\nleaf 0.25\nsplit 2 1.5 5 6\nleaf 1\nleaf 2\n"));
