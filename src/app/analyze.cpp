@@ -165,6 +165,7 @@ int run_analyze(const AnalyzeOptions& opt) {
           if (i + 8 < m) engine.prefetch(pkts[i + 8], 0);
           if (i + 4 < m) engine.prefetch(pkts[i + 4], 1);
           engine.process(pkts[i]);
+          (*source)->prefetch_step();
         }
         progress.update((*source)->position_bytes(), engine.stats().packets);
       }

@@ -27,6 +27,9 @@ class FrameSource {
   // True when frames stay valid as long as the source (an mmap'd file), not only until the next
   // read_batch(): the parallel pipeline can then hand them to workers without copying.
   [[nodiscard]] virtual bool frames_outlive_batch() const { return false; }
+  // A hint a consumer gives once per packet it handles: warm a little more of what the next
+  // read_batch() will walk, so the walk finds it in cache. Sources that have nothing to warm ignore it.
+  virtual void prefetch_step() {}
 };
 
 // Opens a capture file, choosing the reader by magic number: classic pcap (µs or ns, either byte

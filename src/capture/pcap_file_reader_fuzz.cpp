@@ -1,4 +1,5 @@
-// open_pcap_buffer on arbitrary bytes, reading every batch and touching every frame byte.
+// open_pcap_buffer on arbitrary bytes, reading every batch and touching every frame byte, with the
+// prefetch hints a consumer gives between frames.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < n; ++i) {
       for (const std::uint8_t b : frames[i].data) sum += b;
       if (frames[i].wire_len < frames[i].data.size()) __builtin_trap();
+      (*source)->prefetch_step();
     }
     if ((*source)->position_bytes() > (*source)->size_bytes()) __builtin_trap();
   }

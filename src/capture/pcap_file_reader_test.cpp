@@ -95,6 +95,51 @@ TEST(PcapFileReader, FillsBatchesAndFramesStayValidAcrossBatches) {
   EXPECT_EQ((*source)->read_batch(frames), 0u);
 }
 
+// Reads everything like read_all, giving `steps` prefetch hints after every frame.
+std::vector<Captured> read_all_stepping(FrameSource& source, int steps, std::size_t batch = 256) {
+  std::vector<Captured> out;
+  std::vector<Frame> frames(batch);
+  while (const std::size_t n = source.read_batch(frames)) {
+    for (std::size_t i = 0; i < n; ++i) {
+      out.push_back({Bytes(frames[i].data.begin(), frames[i].data.end()), frames[i]});
+      for (int k = 0; k < steps; ++k) source.prefetch_step();
+    }
+  }
+  for (auto& c : out) c.frame.data = c.data;
+  return out;
+}
+
+TEST(PcapFileReader, PrefetchHintsAcrossMappedChunksChangeNothing) {
+  // ~20 MiB: the hints map the file ahead in several chunks and run to its end (many hints per frame),
+  // and the last record is truncated. Frames, warnings and counters equal a read without hints.
+  PcapBuilder pcap;
+  for (std::uint32_t i = 0; i < 14000; ++i)
+    pcap.add(i, 0, counting_frame(1400 + i % 100, static_cast<std::uint8_t>(i)));
+  pcap.add_record(20000, 0, 100, 100, counting_frame(40, 0));
+  TempFile file(pcap.bytes());
+  AnomalyCounters plain_anomalies, hinted_anomalies;
+  auto plain = open_ok(file.path(), plain_anomalies);
+  auto hinted = open_ok(file.path(), hinted_anomalies);
+  ASSERT_NE(plain, nullptr);
+  ASSERT_NE(hinted, nullptr);
+  const auto want = read_all(*plain);
+  for (int k = 0; k < 3; ++k) hinted->prefetch_step();  // before the first batch too
+  const auto got = read_all_stepping(*hinted, 50);
+  ASSERT_EQ(want.size(), 14000u);
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    ASSERT_EQ(got[i].data, want[i].data) << "frame " << i;
+    ASSERT_EQ(got[i].frame.ts.ns, want[i].frame.ts.ns) << "frame " << i;
+  }
+  EXPECT_EQ(hinted->warnings(), plain->warnings());
+  EXPECT_EQ(hinted_anomalies.get(Anomaly::CaptureTruncatedRecord), 1u);
+  // A capture held in memory takes the hints too (nothing to map).
+  AnomalyCounters mem_anomalies;
+  auto mem = open_pcap_buffer(pcap.bytes(), "mem", mem_anomalies);
+  ASSERT_TRUE(mem.has_value());
+  EXPECT_EQ(read_all_stepping(**mem, 50).size(), want.size());
+}
+
 TEST(PcapFileReader, WarnsAboutTruncatedLastRecordDataAndKeepsEarlierFrames) {
   PcapBuilder pcap;
   pcap.add(1, 0, counting_frame(100, 0));
