@@ -41,6 +41,14 @@ TEST(FlowModel, EmbeddedModelEqualsTheShippedFile) {
   EXPECT_LT(m.threshold(), 1.0);
 }
 
+// The feature of `f` named `name` (a test failure when no feature has that name).
+double feature(const FeatureVector& f, std::string_view name) {
+  for (std::size_t i = 0; i < kFeatureCount; ++i)
+    if (kFeatureNames[i] == name) return f[i];
+  ADD_FAILURE() << name;
+  return 0.0;
+}
+
 std::string tiny_model(std::string_view tree) {
   std::string t = "minewatch-flow-model 1\nfeatures " + std::to_string(kFeatureCount) + "\n";
   for (std::size_t i = 0; i < kFeatureCount; ++i)
@@ -166,12 +174,7 @@ TEST(FlowFeatures, RequestResponseFlowHasTheExpectedShape) {
     s.add_ms(false, 40, 1020 + k * 10'000);
   }
   FeatureVector f = compute_features(s, 5, 4);
-  auto at = [&](std::string_view name) {
-    for (std::size_t i = 0; i < kFeatureCount; ++i)
-      if (kFeatureNames[i] == name) return f[i];
-    ADD_FAILURE() << name;
-    return 0.0;
-  };
+  auto at = [&](std::string_view name) { return feature(f, name); };
   EXPECT_EQ(at("n_pkts"), 6);
   EXPECT_EQ(at("frac_up"), 0.5);
   EXPECT_EQ(at("mean_size_up"), 100);
@@ -208,12 +211,7 @@ TEST(FlowFeatures, TimeFeaturesEqualLibmLog1pExactlyOnBothSidesOfTheTable) {
     s.add_ms(false, 40, gap);
     s.add_ms(true, 100, 2 * gap);
     FeatureVector f = compute_features(s, 2, 1);
-    auto at = [&](std::string_view name) {
-      for (std::size_t i = 0; i < kFeatureCount; ++i)
-        if (kFeatureNames[i] == name) return f[i];
-      ADD_FAILURE() << name;
-      return 0.0;
-    };
+    auto at = [&](std::string_view name) { return feature(f, name); };
     const auto g = static_cast<double>(gap);
     EXPECT_EQ(at("log_duration_ms"), libm_log1p(2 * g)) << gap;
     EXPECT_EQ(at("log_iat_max_ms"), libm_log1p(g)) << gap;
