@@ -132,7 +132,8 @@ Result<FlowModel> FlowModel::parse(std::string_view text) {
 }
 
 double FlowModel::score(const FeatureVector& features) const {
-  // sklearn's trees compare float32 features against double thresholds; so do we, for equal scores.
+  // sklearn's trees compare float32 features against double thresholds; so do we (the branch-free
+  // layout through thresholds rounded down to floats, the same comparison), for equal scores.
   double raw;
   if (perfect_depth_ != 0) {
     std::array<float, kFeatureCount> xf;
@@ -194,9 +195,6 @@ double sum_perfect(const auto* splits_base, const double* leaves_base, std::size
   return raw;
 }
 
-}  // namespace
-
-namespace {
 // The largest float <= v (v itself when it is one). NaN stays NaN: every comparison with it is false,
 // as with the double.
 float float_at_or_below(double v) {
@@ -204,6 +202,7 @@ float float_at_or_below(double v) {
   if (static_cast<double>(f) > v) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
   return f;
 }
+
 }  // namespace
 
 double FlowModel::raw_perfect(const std::array<float, kFeatureCount>& x) const {
