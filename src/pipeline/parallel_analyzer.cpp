@@ -247,6 +247,7 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
   detect::PacketClock clock;
   constexpr std::size_t kBatch = 256;
   std::array<capture::Frame, kBatch> batch;
+  std::array<decode::PacketView, kBatch> pkts;
   // The reader engine's work for the batch, in input order (ticks and packets interleaved), run after
   // the batch is dealt so its flow lookups can be prefetched a few packets ahead.
   std::vector<WorkItem> own_work;
@@ -263,9 +264,14 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
   };
   while (std::size_t got = source.read_batch(batch)) {
     own_work.clear();
+    // Decode the whole batch first: hashing a packet's addresses right after the decoder stored them
+    // stalls on store forwarding (8-byte loads over narrower stores).
+    std::size_t decoded = 0;
     for (std::size_t i = 0; i < got; ++i) {
-      decode::PacketView pkt;
-      if (decode::decode_frame(batch[i], pkt, anomalies_) != decode::DecodeStatus::Ok) continue;
+      if (decode::decode_frame(batch[i], pkts[decoded], anomalies_) == decode::DecodeStatus::Ok) ++decoded;
+    }
+    for (std::size_t i = 0; i < decoded; ++i) {
+      const decode::PacketView& pkt = pkts[i];
       PacketMeta meta;
       if (clock.advance(pkt.ts, meta)) {
         own_work.push_back(WorkItem{WorkItem::Kind::Tick, meta, {}});

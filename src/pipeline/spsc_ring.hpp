@@ -42,6 +42,11 @@ class SpscRing {
                        producer_waiting_, head_);
       }
     }
+    // Fetch a slot a few ahead for writing: the consumer read it a whole ring ago, so its lines sit in
+    // the other core's cache or in memory.
+    const char* ahead = reinterpret_cast<const char*>(&slots_[(claimed_ + kWriteAhead) & mask_]);
+    for (std::size_t off = 0; off < sizeof(T); off += kLine) __builtin_prefetch(ahead + off, 1);
+    __builtin_prefetch(ahead + sizeof(T) - 1, 1);
     return slots_[claimed_++ & mask_];
   }
   // Producer: makes every claimed slot visible.
@@ -98,6 +103,7 @@ class SpscRing {
   }
 
   static constexpr std::size_t kLine = 64;
+  static constexpr std::uint64_t kWriteAhead = 16;
   const std::size_t mask_;
   std::unique_ptr<T[]> slots_;
   // Producer side.
