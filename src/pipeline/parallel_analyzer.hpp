@@ -25,10 +25,11 @@ class ParallelAnalyzer {
   // The reader's own engine gets this share of a worker's load: flows are dealt by address pair with
   // weight kReaderShare for engine 0 and 1 for each other engine, because reading, decoding and dealing
   // every packet is the reader's other work. A constant, so that the split, and with it the output, is
-  // the same on every run. Chosen by measurement on the 3 GiB ISP mix with two threads: at 0.25 the
-  // worker waited 0.14 s on its empty ring and the run took 1.27 s (median of 7); at 0.2 it waited
-  // 0.03-0.07 s and the run took 1.23 s; at 0.15 the reader waited on the full ring instead.
-  static constexpr double kReaderShare = 0.2;
+  // the same on every run. Chosen by the threads' waits on the 3 GiB ISP mix with two threads (3 runs
+  // each, once the reader decoded whole batches and prefetched ring slots): at 0.2 the reader waited
+  // 0.09-0.13 s on the full ring (the worker was the bottleneck), at 0.3 the worker waited 0.09-0.11 s
+  // on its empty ring, at 0.25 each waited 0.03-0.12 s. (Before those reader changes 0.2 balanced.)
+  static constexpr double kReaderShare = 0.25;
 
   // `threads` >= 1 threads in all: the calling thread (reader, writer and engine 0) and threads - 1
   // workers.
