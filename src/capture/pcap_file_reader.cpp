@@ -71,8 +71,16 @@ void PcapFileReader::prefetch_step() {
     }
     populated_ = end;
   }
-  for (std::size_t k = 0; k < kStepLines && prefetched_ < until; ++k, prefetched_ += kLine)
-    __builtin_prefetch(bytes_.data() + prefetched_);
+  const std::uint8_t* p = bytes_.data() + prefetched_;
+  if (prefetched_ + kStepLines * kLine <= until) {
+    // The usual step, unrolled: this runs once per packet, and a loop testing both bounds per line
+    // cost ~100 instructions a packet (callgrind), as much as decoding the IP header.
+#pragma GCC unroll 16
+    for (std::size_t k = 0; k < kStepLines; ++k) __builtin_prefetch(p + k * kLine);
+    prefetched_ += kStepLines * kLine;
+    return;
+  }
+  for (; prefetched_ < until; prefetched_ += kLine, p += kLine) __builtin_prefetch(p);
 }
 
 PcapFileReader::~PcapFileReader() {
