@@ -175,13 +175,18 @@ double sum_perfect(const auto* splits_base, const double* leaves_base, std::size
   constexpr std::size_t kLanes = 8;
   std::size_t t = 0;
   for (; t + kLanes <= trees; t += kLanes) {
+    // Fully unrolled, so the lanes' indices live in registers (as a loop over an array, loop control and
+    // index loads and stores were two thirds of the instructions: callgrind).
     std::array<std::size_t, kLanes> i{};
+#pragma GCC unroll 8
     for (std::size_t level = 0; level < kDepth; ++level) {
+#pragma GCC unroll 8
       for (std::size_t k = 0; k < kLanes; ++k) {
         const auto& sp = splits_base[(t + k) * kSplits + i[k]];
         i[k] = 2 * i[k] + 1 + static_cast<std::size_t>(!(x[sp.feature] <= sp.threshold));
       }
     }
+#pragma GCC unroll 8
     for (std::size_t k = 0; k < kLanes; ++k) raw += leaves_base[(t + k) * (kSplits + 1) + i[k] - kSplits];
   }
   for (; t < trees; ++t) {
