@@ -19,4 +19,8 @@ enum class DecodeStatus : std::uint8_t {
 // only ts and wire_len reliably. Payload spans point into frame.data.
 DecodeStatus decode_frame(const capture::Frame& frame, PacketView& out, AnomalyCounters& anomalies);
 
+// decode_frame without its fast path for Ethernet + IPv4 (no options) + TCP or UDP: the layered
+// decoder alone. For tests and the fuzz target, which check that both give the same result.
+DecodeStatus decode_frame_layered(const capture::Frame& frame, PacketView& out, AnomalyCounters& anomalies);
+
 }  // namespace minewatch::decode

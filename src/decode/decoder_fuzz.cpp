@@ -14,6 +14,13 @@ constexpr std::array<std::uint32_t, 16> kLinkTypes = {0, 1, 9, 50, 101, 104, 108
 std::uint64_t total(const minewatch::AnomalyCounters& a) {
   return std::accumulate(a.counts.begin(), a.counts.end(), std::uint64_t{0});
 }
+
+bool same_view(const minewatch::decode::PacketView& a, const minewatch::decode::PacketView& b) {
+  return a.ts == b.ts && a.src == b.src && a.dst == b.dst && a.sport == b.sport && a.dport == b.dport &&
+         a.proto == b.proto && a.tcp_flags == b.tcp_flags && a.seq == b.seq && a.ack == b.ack &&
+         a.wire_len == b.wire_len && a.payload_wire_len == b.payload_wire_len && a.payload.data() == b.payload.data() &&
+         a.payload.size() == b.payload.size();
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -27,6 +34,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   minewatch::decode::PacketView view;
   const auto status = minewatch::decode::decode_frame(frame, view, anomalies);
   const std::uint64_t counted = total(anomalies);
+  // The fast path for common frames decides exactly as the layered decoder.
+  minewatch::AnomalyCounters layered_anomalies;
+  minewatch::decode::PacketView layered;
+  if (minewatch::decode::decode_frame_layered(frame, layered, layered_anomalies) != status) __builtin_trap();
+  if (layered_anomalies.counts != anomalies.counts) __builtin_trap();
+  if (status == minewatch::decode::DecodeStatus::Ok && !same_view(view, layered)) __builtin_trap();
   if (status == minewatch::decode::DecodeStatus::Skipped && counted != 1) __builtin_trap();
   if (status == minewatch::decode::DecodeStatus::Ok) {
     if (counted > 1) __builtin_trap();

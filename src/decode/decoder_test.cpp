@@ -195,6 +195,75 @@ TEST(Decoder, DecodesEthernetIpv4TcpFiveTupleFlagsSeqAndPayload) {
   EXPECT_EQ(d.view.payload_wire_len, d.view.payload.size());
 }
 
+// decode_frame takes a fast path for Ethernet + IPv4 without options + TCP or UDP. It must decide
+// exactly as the layered decoder, on every frame: every truncation, snapped and padded wire lengths,
+// and each header byte of the common frames set to values that hit every check (the fuzz target
+// compares the two on arbitrary input too).
+TEST(Decoder, TheFastPathForCommonFramesDecidesExactlyAsTheLayeredDecoder) {
+  const std::vector<Bytes> frames = {
+      cat({ethernet(0x0800), ipv4(6, stratum_tcp())}),
+      cat({ethernet(0x0800), ipv4(6, tcp(443, 51000, 7, 9, tcp_flags::kAck, {}))}),
+      cat({ethernet(0x0800), ipv4(6, tcp(1, 2, 3, 4, tcp_flags::kSyn, text("x"), Bytes(12, 1)))}),
+      cat({ethernet(0x0800), ipv4(17, udp(53000, 53, text("dns answer bytes")))}),
+      cat({ethernet(0x0800), ipv4(17, udp(1234, 4789, Bytes(30, 0x08)))}),  // VXLAN: layered only
+      cat({ethernet(0x0800), ipv4(17, udp(9, 9, {}))}),
+  };
+  std::size_t compared = 0, fast = 0;
+  auto compare = [&](const Bytes& bytes, std::uint32_t wire_len) {
+    capture::Frame frame;
+    frame.ts = Timestamp{7};
+    frame.link_type = static_cast<std::uint32_t>(LinkType::Ethernet);
+    frame.wire_len = wire_len;
+    frame.data = bytes;
+    PacketView a, b;
+    AnomalyCounters ca, cb;
+    const DecodeStatus sa = decode_frame(frame, a, ca);
+    const DecodeStatus sb = decode_frame_layered(frame, b, cb);
+    ASSERT_EQ(sa, sb);
+    ASSERT_EQ(ca.counts, cb.counts);
+    ++compared;
+    if (sa != DecodeStatus::Ok) return;
+    fast += ca.counts == AnomalyCounters{}.counts;
+    EXPECT_EQ(a.ts, b.ts);
+    EXPECT_EQ(a.src, b.src);
+    EXPECT_EQ(a.dst, b.dst);
+    EXPECT_EQ(a.sport, b.sport);
+    EXPECT_EQ(a.dport, b.dport);
+    EXPECT_EQ(a.proto, b.proto);
+    EXPECT_EQ(a.tcp_flags, b.tcp_flags);
+    EXPECT_EQ(a.seq, b.seq);
+    EXPECT_EQ(a.ack, b.ack);
+    EXPECT_EQ(a.wire_len, b.wire_len);
+    EXPECT_EQ(a.payload_wire_len, b.payload_wire_len);
+    EXPECT_EQ(a.payload.data(), b.payload.data());
+    EXPECT_EQ(a.payload.size(), b.payload.size());
+  };
+  for (const Bytes& f : frames) {
+    for (std::size_t len = 0; len <= f.size(); ++len) {
+      const Bytes cut(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(len));
+      compare(cut, static_cast<std::uint32_t>(len));
+      compare(cut, static_cast<std::uint32_t>(f.size()));  // snapped
+    }
+    compare(cat({f, Bytes(18, 0)}), static_cast<std::uint32_t>(f.size() + 18));  // Ethernet padding
+    Bytes tso = f;  // captured before segmentation offload: IP total length 0, the wire decides
+    tso[16] = tso[17] = 0;
+    for (std::uint32_t extra : {0u, 1u, 8u, 1000u}) compare(tso, static_cast<std::uint32_t>(tso.size()) + extra);
+    // Each header byte (Ethernet, IP, the first 20 of the transport header) through values that hit
+    // every branch: zero, all ones, version/IHL and data-offset nibbles, fragment bits, lengths.
+    for (std::size_t at = 12; at < std::min<std::size_t>(f.size(), 54); ++at) {
+      for (const int v : {0x00, 0x01, 0x06, 0x08, 0x11, 0x12, 0x20, 0x3f, 0x40, 0x44, 0x45, 0x46, 0x50, 0x86, 0x81,
+                          0xc0, 0xf0, 0xff}) {
+        Bytes m = f;
+        m[at] = static_cast<std::uint8_t>(v);
+        compare(m, static_cast<std::uint32_t>(m.size()));
+        compare(m, static_cast<std::uint32_t>(m.size() + 100));
+      }
+    }
+  }
+  EXPECT_GT(compared, 3000u);
+  EXPECT_GT(fast, 500u) << "the frames that reach the fast path";
+}
+
 TEST(Decoder, StripsEthernetPaddingFromIpv4Payload) {
   Bytes frame = cat({ethernet(0x0800), ipv4(17, udp(1234, 53, text("hi")))});
   ASSERT_LT(frame.size(), 60u);
