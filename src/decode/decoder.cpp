@@ -65,6 +65,28 @@ inline void set_v6(IpAddress& a, const std::uint8_t* p) {
   a.is_v6 = true;
 }
 
+// The transport fields of a TCP segment (header at `p`) or UDP datagram whose lengths were checked.
+inline void set_tcp(PacketView& out, const std::uint8_t* p, Bytes payload, std::uint32_t payload_wire) {
+  out.proto = kProtoTcp;
+  out.sport = be16(p);
+  out.dport = be16(p + 2);
+  out.seq = be32(p + 4);
+  out.ack = be32(p + 8);
+  out.tcp_flags = p[13];
+  out.payload_wire_len = payload_wire;
+  out.payload = payload;
+}
+inline void set_udp(PacketView& out, const std::uint8_t* p, Bytes payload, std::uint32_t payload_wire) {
+  out.proto = kProtoUdp;
+  out.sport = be16(p);
+  out.dport = be16(p + 2);
+  out.tcp_flags = 0;
+  out.seq = 0;
+  out.ack = 0;
+  out.payload_wire_len = payload_wire;
+  out.payload = payload;
+}
+
 // Walks one frame from the link layer inwards. Each layer gets the bytes that were captured for it
 // and its length on the wire (always >= captured.size()); the IP and UDP lengths narrow both, which
 // is how Ethernet padding and trailers fall away. Bounded recursion through tunnels only.
@@ -303,14 +325,7 @@ class FrameDecoder {
     const std::uint32_t data_offset = (p[12] >> 4) * 4u;
     if (data_offset < 20 || data_offset > wire) return skip(Anomaly::TcpBadDataOffset);
     if (data_offset > b.size()) return skip(Anomaly::TcpTruncated);
-    out_.proto = kProtoTcp;
-    out_.sport = be16(p);
-    out_.dport = be16(p + 2);
-    out_.seq = be32(p + 4);
-    out_.ack = be32(p + 8);
-    out_.tcp_flags = p[13];
-    out_.payload_wire_len = wire - data_offset;
-    out_.payload = b.subspan(data_offset);
+    set_tcp(out_, p, b.subspan(data_offset), wire - data_offset);
     return DecodeStatus::Ok;
   }
 
@@ -330,14 +345,7 @@ class FrameDecoder {
         return ethernet(payload.subspan(8), payload_wire - 8, depth + 1);
       }
     }
-    out_.proto = kProtoUdp;
-    out_.sport = be16(p);
-    out_.dport = dport;
-    out_.tcp_flags = 0;
-    out_.seq = 0;
-    out_.ack = 0;
-    out_.payload_wire_len = payload_wire;
-    out_.payload = payload;
+    set_udp(out_, p, payload, payload_wire);
     return DecodeStatus::Ok;
   }
 
@@ -393,28 +401,13 @@ bool decode_common(const std::uint8_t* f, std::uint32_t captured, std::uint32_t 
   if (proto == kProtoTcp) {
     if (l4_captured < 20) return false;
     const std::uint32_t data_offset = (l4[12] >> 4) * 4u;
-    if (data_offset < 20 || data_offset > l4_wire || data_offset > l4_captured) return false;
-    out.proto = kProtoTcp;
-    out.sport = be16(l4);
-    out.dport = be16(l4 + 2);
-    out.seq = be32(l4 + 4);
-    out.ack = be32(l4 + 8);
-    out.tcp_flags = l4[13];
-    out.payload_wire_len = l4_wire - data_offset;
-    out.payload = {l4 + data_offset, l4_captured - data_offset};
+    if (data_offset < 20 || data_offset > l4_captured) return false;  // l4_captured <= l4_wire
+    set_tcp(out, l4, {l4 + data_offset, l4_captured - data_offset}, l4_wire - data_offset);
   } else if (proto == kProtoUdp) {
     if (l4_captured < 8) return false;
     const std::uint32_t udp_len = be16(l4 + 4);
-    const std::uint16_t dport = be16(l4 + 2);
-    if (udp_len < 8 || udp_len > l4_wire || dport == kVxlanPort) return false;
-    out.proto = kProtoUdp;
-    out.sport = be16(l4);
-    out.dport = dport;
-    out.tcp_flags = 0;
-    out.seq = 0;
-    out.ack = 0;
-    out.payload_wire_len = udp_len - 8;
-    out.payload = {l4 + 8, std::min(l4_captured, udp_len) - 8};
+    if (udp_len < 8 || udp_len > l4_wire || be16(l4 + 2) == kVxlanPort) return false;
+    set_udp(out, l4, {l4 + 8, std::min(l4_captured, udp_len) - 8}, udp_len - 8);
   } else {
     return false;
   }
