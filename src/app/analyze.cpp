@@ -156,10 +156,7 @@ int run_analyze(const AnalyzeOptions& opt) {
       detect::Engine engine(engine_config, sink, anomalies);
       std::vector<decode::PacketView> pkts(batch.size());
       while (std::size_t n = (*source)->read_batch(batch)) {
-        std::size_t m = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-          if (decode::decode_frame(batch[i], pkts[m], anomalies) == decode::DecodeStatus::Ok) ++m;
-        }
+        const std::size_t m = decode::decode_batch(std::span(batch).first(n), pkts, anomalies);
         // Decode the batch first, then look flows up a few packets behind the prefetches.
         for (std::size_t i = 0; i < m; ++i) {
           if (i + 8 < m) engine.prefetch(pkts[i + 8], 0);

@@ -378,15 +378,11 @@ class FrameDecoder {
   AnomalyCounters& anomalies_;
 };
 
-}  // namespace
-
-namespace {
-
 // The frame most traffic is: Ethernet, IPv4 without options and not a fragment, TCP (any header
 // length) or UDP (not VXLAN), all headers captured and every length consistent. Returns false,
 // having written nothing that matters, for anything else: the layered decoder then decides (and
 // counts the anomaly). What it writes is exactly what the layered decoder writes for such a frame
-// (the fuzz target compares the two on every input).
+// (a unit test and the fuzz target compare the two).
 bool decode_common(const std::uint8_t* f, std::uint32_t captured, std::uint32_t wire, PacketView& out) {
   constexpr std::uint32_t kEth = 14, kIp = 20;
   if (captured < kEth + kIp + 8 || be16(f + 12) != kEtherIpv4 || f[kEth] != 0x45) return false;
@@ -437,6 +433,15 @@ DecodeStatus decode_frame(const capture::Frame& frame, PacketView& out, AnomalyC
     }
   }
   return decode_frame_layered(frame, out, anomalies);
+}
+
+std::size_t decode_batch(std::span<const capture::Frame> frames, std::span<PacketView> out,
+                         AnomalyCounters& anomalies) {
+  std::size_t n = 0;
+  for (const capture::Frame& f : frames) {
+    if (decode_frame(f, out[n], anomalies) == DecodeStatus::Ok) ++n;
+  }
+  return n;
 }
 
 }  // namespace minewatch::decode

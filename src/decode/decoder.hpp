@@ -1,4 +1,7 @@
 #pragma once
+#include <cstddef>
+#include <span>
+
 #include "capture/frame.hpp"
 #include "core/anomaly.hpp"
 #include "decode/packet_view.hpp"
@@ -18,6 +21,11 @@ enum class DecodeStatus : std::uint8_t {
 // ports 0, an empty payload and payload_wire_len = its IP payload length. On Skipped, `out` holds
 // only ts and wire_len reliably. Payload spans point into frame.data.
 DecodeStatus decode_frame(const capture::Frame& frame, PacketView& out, AnomalyCounters& anomalies);
+
+// Decodes `frames` in order into the front of `out` (at least as long), keeping the Ok ones; returns
+// how many. Decoding a whole batch before using it keeps each packet's stores and its first loads
+// apart (an address hashed right after the decoder stored it waits on store forwarding).
+std::size_t decode_batch(std::span<const capture::Frame> frames, std::span<PacketView> out, AnomalyCounters& anomalies);
 
 // decode_frame without its fast path for Ethernet + IPv4 (no options) + TCP or UDP: the layered
 // decoder alone. For tests and the fuzz target, which check that both give the same result.

@@ -264,12 +264,8 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
   };
   while (std::size_t got = source.read_batch(batch)) {
     own_work.clear();
-    // Decode the whole batch first: hashing a packet's addresses right after the decoder stored them
-    // stalls on store forwarding (8-byte loads over narrower stores).
-    std::size_t decoded = 0;
-    for (std::size_t i = 0; i < got; ++i) {
-      if (decode::decode_frame(batch[i], pkts[decoded], anomalies_) == decode::DecodeStatus::Ok) ++decoded;
-    }
+    // The whole batch first: the dispatch hash then reads addresses stored long before.
+    const std::size_t decoded = decode::decode_batch(std::span(batch).first(got), pkts, anomalies_);
     for (std::size_t i = 0; i < decoded; ++i) {
       const decode::PacketView& pkt = pkts[i];
       PacketMeta meta;
