@@ -17,6 +17,7 @@
 
 #include "core/flow_key.hpp"
 #include "core/free_ids.hpp"
+#include "core/huge_pages.hpp"
 #include "core/timestamp.hpp"
 
 namespace minewatch::flow {
@@ -56,8 +57,11 @@ class FlowTable {
     tag_mask_ = id_bits >= 32 ? 0u : ~0u >> id_bits;
     tag_shift_ = std::min(id_bits, 31u);  // with no tag bits the (masked) tag is always 0
     // Address space only: pages become resident when an entry is first used, and the vector never
-    // moves (no copy of every flow, no transient double footprint) below 4 M flows.
+    // moves (no copy of every flow, no transient double footprint) below 4 M flows. Lookups land at
+    // random in tens of MB: in 2 MiB pages they stop missing the TLB (3 GiB mix, 1 thread: 5% less
+    // CPU, both builds run side by side on the two cores, faster in 9 of 9 rounds).
     entries_.reserve(std::min<std::uint32_t>(max_flows_, 1u << 22));
+    advise_huge_pages(entries_.data(), entries_.capacity() * sizeof(Entry));
     oldest_.fill(kNone);
     newest_.fill(kNone);
   }
@@ -204,6 +208,7 @@ class FlowTable {
   static constexpr std::uint32_t kInitialIndex = 1u << 12;
   void grow_index() {
     index_.assign(index_.size() * 2, kNone);
+    advise_huge_pages(index_.data(), index_.size() * sizeof(std::uint32_t));
     mask_ = static_cast<std::uint32_t>(index_.size()) - 1;
     for (std::uint32_t e = 0; e < entries_.size(); ++e) {
       if (!entries_[e].live) continue;
