@@ -23,7 +23,20 @@ bool IpAddress::parse(std::string_view text, IpAddress& out) {
 }
 
 std::size_t IpAddress::format(char* buf) const {
-  if (inet_ntop(is_v6 ? AF_INET6 : AF_INET, bytes.data(), buf, 46) == nullptr) {
+  if (!is_v6) {
+    // Dotted quad by hand: inet_ntop formats it through sprintf, about 2,000 instructions an address.
+    char* p = buf;
+    for (std::size_t i = 0; i < 4; ++i) {
+      const unsigned v = bytes[i];
+      if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+      if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+      *p++ = static_cast<char>('0' + v % 10);
+      *p++ = '.';
+    }
+    *--p = '\0';
+    return static_cast<std::size_t>(p - buf);
+  }
+  if (inet_ntop(AF_INET6, bytes.data(), buf, 46) == nullptr) {
     buf[0] = '\0';
     return 0;
   }

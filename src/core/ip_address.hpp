@@ -28,7 +28,7 @@ struct IpAddress {
   static bool parse(std::string_view text, IpAddress& out);
 
   [[nodiscard]] std::span<const std::uint8_t> span() const { return {bytes.data(), is_v6 ? 16u : 4u}; }
-  // Writes the canonical text form (inet_ntop) into buf; returns the length. buf needs 46 bytes.
+  // Writes the canonical text form (as inet_ntop does) into buf; returns the length. buf needs 46 bytes.
   std::size_t format(char* buf) const;
   [[nodiscard]] std::string to_string() const;
 

@@ -304,12 +304,16 @@ void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
   const std::size_t other_names = names.other_names;
   const bool shared = other_names > 0 || sni == ServerName::Other;
   const double demote = shared ? cfg.shared_address_factor : 1.0;
+  // Formatted only for a signal's detail: most flows raise none.
   char addr[46];
-  server.format(addr);
+  auto addr_text = [&]() -> const char* {
+    server.format(addr);
+    return addr;
+  };
   if (known_miner_pools_.count({client, server})) {
     ++stats_.endpoint_signals;
     add_flow_signal(e, Signal::KnownMinerPool, cfg.weight(Signal::KnownMinerPool) * demote,
-                    fmt::format("this host mined on {} earlier{}", addr, why_shared(sni, other_names)), ts);
+                    fmt::format("this host mined on {} earlier{}", addr_text(), why_shared(sni, other_names)), ts);
   }
   if (!check_pool_name(e, names, ts) && config_.late_dns_rechecks > 0) {
     fs.dns_rechecks = config_.late_dns_rechecks;
@@ -318,10 +322,11 @@ void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
   if (auto m = pools.match_address(server, port)) {
     ++stats_.endpoint_signals;
     Signal sig = m->port_listed ? Signal::PoolEndpointIntel : Signal::PoolAddressIntel;
-    add_flow_signal(e, sig, cfg.weight(sig) * demote,
-                    fmt::format("{}{} is on intel list {}{}", addr, m->port_listed ? fmt::format(":{}", port) : "",
-                                m->source, why_shared(sni, other_names)),
-                    ts);
+    add_flow_signal(
+        e, sig, cfg.weight(sig) * demote,
+        fmt::format("{}{} is on intel list {}{}", addr_text(), m->port_listed ? fmt::format(":{}", port) : "",
+                    m->source, why_shared(sni, other_names)),
+        ts);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "protocols/dns/dns_parser.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "core/byte_reader.hpp"
 
@@ -14,6 +15,13 @@ constexpr char render_byte(std::uint8_t b) {
   if (b <= 0x20 || b >= 0x7F || b == '.') return '?';
   return static_cast<char>(b);
 }
+
+// render_byte for every byte value: names are copied a table load per byte, without branches.
+constexpr std::array<char, 256> kRender = [] {
+  std::array<char, 256> t{};
+  for (std::size_t b = 0; b < t.size(); ++b) t[b] = render_byte(static_cast<std::uint8_t>(b));
+  return t;
+}();
 
 // Reads the (possibly compressed) name starting at `pos`. `end` receives the offset just past the name
 // in the record that holds it (after the first pointer when there is one). Compression pointers must
@@ -64,9 +72,14 @@ bool read_name(std::span<const std::uint8_t> msg, std::size_t pos, DnsName& out,
       anomaly = Anomaly::DnsTruncated;
       return false;
     }
-    // wire_bytes <= 255 keeps the text (labels + dots) within kMaxNameTextBytes.
-    if (out.size != 0) out.bytes[out.size++] = '.';
-    for (std::size_t i = 0; i < len; ++i) out.bytes[out.size++] = render_byte(msg[pos + 1 + i]);
+    // wire_bytes <= 255 keeps the text (labels + dots) within kMaxNameTextBytes. The size is kept in a
+    // local: stores through `out.bytes` (char) could alias `out.size`, which forced a reload per byte.
+    std::size_t size = out.size;
+    if (size != 0) out.bytes[size++] = '.';
+    const std::uint8_t* label = msg.data() + pos + 1;
+    char* text = out.bytes.data() + size;
+    for (std::size_t i = 0; i < len; ++i) text[i] = kRender[label[i]];
+    out.size = static_cast<std::uint8_t>(size + len);
     pos += 1 + len;
   }
 }
