@@ -18,6 +18,7 @@
 #include "core/flow_key.hpp"
 #include "core/free_ids.hpp"
 #include "core/huge_pages.hpp"
+#include "core/prefetch.hpp"
 #include "core/timestamp.hpp"
 
 namespace minewatch::flow {
@@ -76,9 +77,7 @@ class FlowTable {
 
   // Software pipelining over a batch of lookups: fetch a hash's home slot early, then (once the slot
   // is in cache) the entry it names. Only hints: correct whatever happens in between.
-  void prefetch_slot(std::uint64_t hash) const {
-    __builtin_prefetch(&index_[static_cast<std::uint32_t>(hash) & mask_]);
-  }
+  void prefetch_slot(std::uint64_t hash) const { prefetch_line(&index_[static_cast<std::uint32_t>(hash) & mask_]); }
   void prefetch_entry(std::uint64_t hash) const {
     // The first slot of the probe sequence whose tag matches: usually the flow itself.
     const std::uint32_t tag = tag_of(hash);
@@ -87,9 +86,7 @@ class FlowTable {
       if (s == kNone) return;
       if ((s >> tag_shift_ & tag_mask_) != tag) continue;
       // Every line the entry spans (entries are not line-aligned: 3 lines may be 4).
-      const char* p = reinterpret_cast<const char*>(&entries_[s & id_mask_]);
-      for (std::size_t off = 0; off < sizeof(Entry); off += 64) __builtin_prefetch(p + off, 1);
-      __builtin_prefetch(p + sizeof(Entry) - 1, 1);
+      prefetch_range(&entries_[s & id_mask_], sizeof(Entry));
       return;
     }
   }
