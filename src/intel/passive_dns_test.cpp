@@ -1,0 +1,154 @@
+// PassiveDns against a naive model of its contract (a plain list of entries, scanned for every
+// question), under heavy eviction, refreshes, expiry, pool and other names sharing addresses, names of
+// every length and mixed case: the cache's indices, lists and lazy eviction queue must never change
+// an answer.
+#include "intel/passive_dns.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/ascii.hpp"
+
+namespace minewatch::intel {
+namespace {
+
+class NaivePassiveDns {
+ public:
+  NaivePassiveDns(std::size_t max_entries, std::chrono::seconds grace) : max_(max_entries), grace_(grace) {}
+  void record(std::string_view name, const IpAddress& a, std::uint32_t ttl, Timestamp now, bool pool) {
+    while (!name.empty() && name.back() == '.') name.remove_suffix(1);
+    if (name.empty() || name.size() > 255 || max_ == 0) return;
+    std::string lowered(name);
+    for (char& c : lowered) c = lower_ascii(c);
+    const Timestamp expires = now + std::chrono::seconds{ttl};
+    for (Row& r : rows_) {
+      if (r.name == lowered && r.address == a) {
+        r.expires = std::max(r.expires, expires);
+        r.seq = ++seq_;
+        return;
+      }
+    }
+    if (rows_.size() >= max_) {
+      auto oldest =
+          std::min_element(rows_.begin(), rows_.end(), [](const Row& x, const Row& y) { return x.seq < y.seq; });
+      rows_.erase(oldest);
+      ++evictions_;
+    }
+    rows_.push_back(Row{lowered, a, expires, ++seq_, pool});
+  }
+  PassiveDns::AddressNames lookup(const IpAddress& a, Timestamp now) const {
+    PassiveDns::AddressNames out;
+    const Row* best = nullptr;
+    std::size_t others = 0;
+    bool other_valid = false;
+    for (const Row& r : rows_) {
+      if (r.address != a) continue;
+      if (r.pool) {
+        if (valid(r, now) && (!best || r.seq > best->seq)) best = &r;
+      } else {
+        ++others;
+        other_valid = other_valid || valid(r, now);
+      }
+    }
+    if (best) out.pool_name = best->name;
+    out.other_names = other_valid ? others : 0;
+    return out;
+  }
+  std::vector<std::string> names_for(const IpAddress& a, Timestamp now) const {
+    std::vector<const Row*> found;
+    for (const Row& r : rows_)
+      if (r.address == a && valid(r, now)) found.push_back(&r);
+    std::sort(found.begin(), found.end(), [](const Row* x, const Row* y) { return x->seq > y->seq; });
+    std::vector<std::string> out;
+    for (const Row* r : found) out.push_back(r->name);
+    return out;
+  }
+  std::vector<IpAddress> addresses_for(std::string_view name, Timestamp now) const {
+    while (!name.empty() && name.back() == '.') name.remove_suffix(1);
+    std::string lowered(name);
+    for (char& c : lowered) c = lower_ascii(c);
+    std::vector<IpAddress> out;
+    for (const Row& r : rows_)
+      if (r.name == lowered && valid(r, now)) out.push_back(r.address);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  [[nodiscard]] std::size_t size() const { return rows_.size(); }
+  [[nodiscard]] std::uint64_t evictions() const { return evictions_; }
+
+ private:
+  struct Row {
+    std::string name;
+    IpAddress address;
+    Timestamp expires;
+    std::uint64_t seq;
+    bool pool;
+  };
+  [[nodiscard]] bool valid(const Row& r, Timestamp now) const { return now <= r.expires + grace_; }
+  std::size_t max_;
+  std::chrono::seconds grace_;
+  std::vector<Row> rows_;
+  std::uint64_t seq_ = 0;
+  std::uint64_t evictions_ = 0;
+};
+
+TEST(PassiveDns, AgreesWithANaiveModelUnderEvictionAndRefresh) {
+  for (std::size_t cap : {1u, 2u, 7u, 64u}) {
+    std::mt19937_64 rng(cap);
+    PassiveDns pdns({.max_entries = cap, .grace = std::chrono::seconds{5}});
+    NaivePassiveDns naive(cap, std::chrono::seconds{5});
+    // Names of every length around the cache's inline storage, some differing only in case or in
+    // their last byte, some with trailing dots.
+    std::vector<std::string> names;
+    for (std::size_t len : {1u, 5u, 20u, 23u, 24u, 25u, 26u, 27u, 40u, 100u, 255u}) {
+      for (char last : {'a', 'b'}) {
+        std::string n(len, 'x');
+        for (std::size_t i = 0; i < len; ++i) n[i] = static_cast<char>('a' + (i * 7 + len) % 26);
+        if (len > 3) n[len / 2] = '.';
+        n.back() = last;
+        names.push_back(n);
+      }
+    }
+    std::vector<IpAddress> addrs;
+    for (std::uint8_t i = 0; i < 6; ++i) {
+      const std::uint8_t b[4] = {192, 0, 2, i};
+      addrs.push_back(IpAddress::v4(b));
+    }
+    Timestamp now{1'000'000'000'000};
+    for (int step = 0; step < 6000; ++step) {
+      now.ns += static_cast<std::int64_t>(rng() % 3) * 1'000'000'000;
+      std::string name = names[rng() % names.size()];
+      if (rng() % 5 == 0) name[0] = static_cast<char>(name[0] - 'a' + 'A');
+      if (rng() % 7 == 0) name += '.';
+      const IpAddress& a = addrs[rng() % addrs.size()];
+      const auto ttl = static_cast<std::uint32_t>(rng() % 20);
+      const bool pool = rng() % 4 == 0;
+      pdns.record(name, a, ttl, now, pool);
+      naive.record(name, a, ttl, now, pool);
+      ASSERT_EQ(pdns.size(), naive.size()) << "step " << step;
+      ASSERT_EQ(pdns.evictions(), naive.evictions()) << "step " << step;
+      const Timestamp at = now + std::chrono::seconds{static_cast<int>(rng() % 30)};
+      for (const IpAddress& q : addrs) {
+        const auto got = pdns.lookup(q, at);
+        const auto want = naive.lookup(q, at);
+        ASSERT_EQ(got.pool_name, want.pool_name) << "step " << step;
+        ASSERT_EQ(got.other_names, want.other_names) << "step " << step;
+        std::vector<std::string> listed;
+        pdns.names_for(q, at, [&](std::string_view n) {
+          listed.emplace_back(n);
+          return true;
+        });
+        ASSERT_EQ(listed, naive.names_for(q, at)) << "step " << step;
+      }
+      const std::string& asked = names[rng() % names.size()];
+      ASSERT_EQ(pdns.addresses_for(asked, at), naive.addresses_for(asked, at)) << "step " << step;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace minewatch::intel
