@@ -8,6 +8,8 @@
 #include <limits>
 #include <vector>
 
+#include "core/prefetch.hpp"
+
 namespace minewatch {
 
 class IdIndex {
@@ -24,6 +26,22 @@ class IdIndex {
       if (s.id == kNone) return kNone;
       if (s.hash == h && eq(s.id)) return s.id;
     }
+  }
+
+  // Hints for a find(hash) soon: its home slot's line; then (once that line is in) the first id there
+  // whose stored hash matches, usually the one find() will compare first (kNone when none).
+  void prefetch(std::uint64_t hash) const {
+    if (!slots_.empty()) prefetch_line(&slots_[static_cast<std::uint32_t>(hash) & mask_]);
+  }
+  [[nodiscard]] std::uint32_t first_candidate(std::uint64_t hash) const {
+    if (slots_.empty()) return kNone;
+    const auto h = static_cast<std::uint32_t>(hash);
+    for (std::uint32_t i = h & mask_, n = 0; n < 4; i = (i + 1) & mask_, ++n) {
+      const Slot& s = slots_[i];
+      if (s.id == kNone) return kNone;
+      if (s.hash == h) return s.id;
+    }
+    return kNone;
   }
 
   // Adds `id` (the caller has checked it is absent). Keeps the load at most one half.

@@ -4,6 +4,7 @@
 
 #include "core/ascii.hpp"
 #include "core/free_ids.hpp"
+#include "core/prefetch.hpp"
 
 namespace minewatch::intel {
 
@@ -46,14 +47,9 @@ const PassiveDns::AddressSlot* PassiveDns::find_slot(const IpAddress& address) c
   return s == kNone ? nullptr : &slots_[s];
 }
 
-// Puts entry i at the front of the cache's LRU list and of its address's list.
+// Puts entry i at the front of its address's list.
 void PassiveDns::link_front(std::uint32_t i) {
   Entry& e = entries_[i];
-  e.lru_prev = kNone;
-  e.lru_next = lru_head_;
-  if (lru_head_ != kNone) entries_[lru_head_].lru_prev = i;
-  lru_head_ = i;
-  if (lru_tail_ == kNone) lru_tail_ = i;
   AddressSlot& slot = slots_[e.slot];
   std::uint32_t& head = e.pool ? slot.pool_head : slot.other_head;
   if (!e.pool) ++slot.others;
@@ -65,8 +61,6 @@ void PassiveDns::link_front(std::uint32_t i) {
 
 void PassiveDns::unlink(std::uint32_t i) {
   Entry& e = entries_[i];
-  (e.lru_prev != kNone ? entries_[e.lru_prev].lru_next : lru_head_) = e.lru_next;
-  (e.lru_next != kNone ? entries_[e.lru_next].lru_prev : lru_tail_) = e.lru_prev;
   AddressSlot& slot = slots_[e.slot];
   std::uint32_t& head = e.pool ? slot.pool_head : slot.other_head;
   (e.addr_prev != kNone ? entries_[e.addr_prev].addr_next : head) = e.addr_next;
@@ -77,25 +71,61 @@ void PassiveDns::unlink(std::uint32_t i) {
 void PassiveDns::record(std::string_view name, const IpAddress& address, std::uint32_t ttl, Timestamp now, bool pool) {
   name = trim_dots(name);
   if (name.empty() || name.size() > kMaxName || config_.max_entries == 0) return;
-  char buf[kMaxName];
-  const std::uint64_t h = key_hash(name, address, buf);
-  const std::string_view lowered{buf, name.size()};
-  const Timestamp expires = now + std::chrono::seconds{ttl};
+  if (pending_.capacity() == 0) pending_.reserve(kBatch);
+  Pending& p = pending_.emplace_back();
+  p.key_hash = key_hash(name, address, p.name.data());
+  p.address_hash = address_hash(address);
+  p.address = address;
+  p.expires = now + std::chrono::seconds{ttl};
+  p.name_size = static_cast<std::uint8_t>(name.size());
+  p.pool = pool;
+  if (pending_.size() == kBatch) apply_pending();
+}
+
+void PassiveDns::apply_pending() {
+  if (pending_.empty()) return;
+  // Hints only, in three passes so each pass's loads find the previous pass's lines arrived: the
+  // indices' home slots, then the entry and slot they name; then the answers, in order.
+  for (const Pending& p : pending_) {
+    by_key_.prefetch(p.key_hash);
+    by_address_.prefetch(p.address_hash);
+  }
+  for (const Pending& p : pending_) {
+    if (const std::uint32_t id = by_key_.first_candidate(p.key_hash); id != kNone && id < entries_.size())
+      prefetch_line(&entries_[id]);
+    if (const std::uint32_t id = by_address_.first_candidate(p.address_hash); id != kNone && id < slots_.size())
+      prefetch_range(&slots_[id], sizeof(AddressSlot));
+  }
+  for (const Pending& p : pending_) apply(p);
+  pending_.clear();
+}
+
+void PassiveDns::apply(const Pending& p) {
+  const std::uint64_t h = p.key_hash;
+  const std::string_view lowered{p.name.data(), p.name_size};
+  const IpAddress& address = p.address;
+  const Timestamp expires = p.expires;
   const std::uint32_t found = by_key_.find(h, [&](std::uint32_t id) {
     const Entry& e = entries_[id];
-    return e.key_hash == h && e.name == lowered && slots_[e.slot].address == address;
+    return e.key_hash == h && name_of(id) == lowered && slots_[e.slot].address == address;
   });
   if (found != kNone) {
     Entry& e = entries_[found];
     e.expires = std::max(e.expires, expires);
     e.seq = ++seq_;
-    unlink(found);
-    link_front(found);
+    queue_.push_back(Stamp{found, e.seq});
+    // Newest first in its address's list: usually it already leads it (an address answers for one name).
+    const AddressSlot& slot = slots_[e.slot];
+    if ((e.pool ? slot.pool_head : slot.other_head) != found) {
+      unlink(found);
+      link_front(found);
+    }
+    if (queue_.size() > 2 * size_ + 64) compact_queue();
     return;
   }
   while (size_ >= config_.max_entries) evict_oldest();
   // The address's slot, made on its first name.
-  const std::uint64_t ah = address_hash(address);
+  const std::uint64_t ah = p.address_hash;
   std::uint32_t slot = by_address_.find(ah, [&](std::uint32_t id) { return slots_[id].address == address; });
   if (slot == kNone) {
     slot = take_id(slots_, free_slots_);
@@ -105,19 +135,33 @@ void PassiveDns::record(std::string_view name, const IpAddress& address, std::ui
   }
   const std::uint32_t i = take_id(entries_, free_);
   Entry& e = entries_[i];
-  e.name.assign(lowered);  // reuses the recycled entry's buffer
+  e.name_size = static_cast<std::uint8_t>(lowered.size());
+  if (lowered.size() <= kInlineName) {
+    std::copy(lowered.begin(), lowered.end(), e.text.begin());
+  } else {
+    if (long_names_.size() <= i) long_names_.resize(entries_.size());
+    long_names_[i].assign(lowered);  // reuses the recycled entry's buffer
+  }
   e.key_hash = h;
   e.slot = slot;
-  e.pool = pool;
+  e.pool = p.pool;
   e.expires = expires;
   e.seq = ++seq_;
+  queue_.push_back(Stamp{i, e.seq});
   by_key_.insert(h, i);
   link_front(i);
   ++size_;
 }
 
 void PassiveDns::evict_oldest() {
-  const std::uint32_t i = lru_tail_;
+  // The oldest stamp still current names the least recently written entry.
+  std::uint32_t i = kNone;
+  while (i == kNone) {
+    const Stamp st = queue_.front();
+    queue_.pop_front();
+    const Entry& e = entries_[st.entry];
+    if (e.slot != kNone && e.seq == st.seq) i = st.entry;
+  }
   unlink(i);
   Entry& e = entries_[i];
   by_key_.erase(e.key_hash, i);
@@ -132,13 +176,23 @@ void PassiveDns::evict_oldest() {
   ++evictions_;
 }
 
-PassiveDns::AddressNames PassiveDns::lookup(const IpAddress& address, Timestamp now) const {
+// Drops the stale stamps (entries written again since, or freed), keeping the order: the queue stays
+// within a small multiple of the cache's size however often answers repeat.
+void PassiveDns::compact_queue() {
+  std::erase_if(queue_, [&](const Stamp& st) {
+    const Entry& e = entries_[st.entry];
+    return e.slot == kNone || e.seq != st.seq;
+  });
+}
+
+PassiveDns::AddressNames PassiveDns::lookup(const IpAddress& address, Timestamp now) {
+  apply_pending();
   AddressNames out;
   const AddressSlot* slot = find_slot(address);
   if (!slot) return out;
   for (std::uint32_t i = slot->pool_head; i != kNone; i = entries_[i].addr_next) {
     if (valid(entries_[i], now)) {
-      out.pool_name = entries_[i].name;
+      out.pool_name = name_of(i);
       break;
     }
   }
@@ -152,13 +206,15 @@ PassiveDns::AddressNames PassiveDns::lookup(const IpAddress& address, Timestamp 
   return out;
 }
 
-std::vector<IpAddress> PassiveDns::addresses_for(std::string_view name, Timestamp now) const {
+std::vector<IpAddress> PassiveDns::addresses_for(std::string_view name, Timestamp now) {
+  apply_pending();
   name = trim_dots(name);
   std::vector<IpAddress> out;
-  for (std::uint32_t i = lru_head_; i != kNone; i = entries_[i].lru_next) {
+  for (std::uint32_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
-    if (e.name.size() == name.size() && valid(e, now) &&
-        std::equal(e.name.begin(), e.name.end(), name.begin(), [](char a, char b) { return a == lower_ascii(b); })) {
+    const std::string_view n = name_of(i);
+    if (e.slot != kNone && n.size() == name.size() && valid(e, now) &&
+        std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) { return a == lower_ascii(b); })) {
       out.push_back(slots_[e.slot].address);
     }
   }

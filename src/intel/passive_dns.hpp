@@ -11,9 +11,11 @@
 // keeps its pool names and its other names in two newest-first lists, so the question costs a few
 // entries even for a CDN address that answers for thousands of names.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -39,6 +41,8 @@ class PassiveDns {
   // `name` (the name the client asked for, CNAMEs already followed) resolved to `address` for `ttl`
   // seconds from `now`; `pool`: the name is a listed pool's (the caller's pool list decided). A
   // repeated answer refreshes the entry.
+  // Answers are applied in batches, in order, before any question is answered (see pending_): every
+  // question sees exactly the answers recorded before it.
   void record(std::string_view name, const IpAddress& address, std::uint32_t ttl, Timestamp now, bool pool = false);
 
   struct AddressNames {
@@ -47,44 +51,62 @@ class PassiveDns {
     // `now` (0 otherwise): the address is shared, e.g. a CDN's.
     std::size_t other_names = 0;
   };
-  [[nodiscard]] AddressNames lookup(const IpAddress& address, Timestamp now) const;
+  [[nodiscard]] AddressNames lookup(const IpAddress& address, Timestamp now);
 
   // Calls f(name) for each name still valid at `now` that resolved to `address`, newest first.
   // Stops early when f returns false. For diagnostics and tests; the engine asks lookup().
   template <typename F>
-  void names_for(const IpAddress& address, Timestamp now, F&& f) const {
-    std::vector<const Entry*> found;
+  void names_for(const IpAddress& address, Timestamp now, F&& f) {
+    apply_pending();
+    std::vector<std::uint32_t> found;
     if (const AddressSlot* slot = find_slot(address)) {
       for (std::uint32_t head : {slot->pool_head, slot->other_head}) {
         for (std::uint32_t i = head; i != kNone; i = entries_[i].addr_next) {
-          if (valid(entries_[i], now)) found.push_back(&entries_[i]);
+          if (valid(entries_[i], now)) found.push_back(i);
         }
       }
     }
-    std::sort(found.begin(), found.end(), [](const Entry* a, const Entry* b) { return a->seq > b->seq; });
-    for (const Entry* e : found) {
-      if (!f(e->view())) return;
+    std::sort(found.begin(), found.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return entries_[a].seq > entries_[b].seq; });
+    for (std::uint32_t i : found) {
+      if (!f(name_of(i))) return;
     }
   }
   // Addresses `name` resolved to, still valid at `now`, in address order. Scans the whole cache: for
   // diagnostics and tests, not for the packet path.
-  [[nodiscard]] std::vector<IpAddress> addresses_for(std::string_view name, Timestamp now) const;
+  [[nodiscard]] std::vector<IpAddress> addresses_for(std::string_view name, Timestamp now);
 
-  [[nodiscard]] std::size_t size() const { return size_; }
-  [[nodiscard]] std::uint64_t evictions() const { return evictions_; }
+  [[nodiscard]] std::size_t size() {
+    apply_pending();
+    return size_;
+  }
+  [[nodiscard]] std::uint64_t evictions() {
+    apply_pending();
+    return evictions_;
+  }
 
  private:
   static constexpr std::uint32_t kNone = IdIndex::kNone;
-  struct Entry {
-    std::string name;  // lowercase; its buffer is reused when the entry is recycled
+  // Names this long or shorter are kept inside the entry, so the hot path (the key's equality check
+  // on a repeated answer, the per-flow question) touches one cache line per entry; longer names live
+  // in long_names_ under the entry's id.
+  static constexpr std::size_t kInlineName = 26;
+  struct alignas(64) Entry {
     std::uint64_t key_hash = 0;
-    std::uint32_t slot = kNone;  // the address's slot
-    bool pool = false;
     Timestamp expires{};
-    std::uint64_t seq = 0;                               // write order, for "newest first"
-    std::uint32_t lru_prev = kNone, lru_next = kNone;    // all entries, most recently written first
+    std::uint64_t seq = 0;                               // write order: newest first, oldest evicted
+    std::uint32_t slot = kNone;                          // the address's slot; kNone: a free entry
     std::uint32_t addr_prev = kNone, addr_next = kNone;  // this address's pool or other names
-    [[nodiscard]] std::string_view view() const { return name; }
+    std::uint8_t name_size = 0;
+    bool pool = false;
+    std::array<char, kInlineName> text{};  // lowercase name, when name_size <= kInlineName
+  };
+  static_assert(sizeof(Entry) == 64);
+  // Eviction order, oldest first: (entry, its seq then). Every write appends; a pair whose entry has
+  // been written since (or freed) is stale and skipped, so no list is relinked on a refresh.
+  struct Stamp {
+    std::uint32_t entry;
+    std::uint64_t seq;
   };
   struct AddressSlot {
     IpAddress address;
@@ -92,15 +114,33 @@ class PassiveDns {
     std::uint32_t others = 0;  // entries in the other_head list
   };
   [[nodiscard]] bool valid(const Entry& e, Timestamp now) const { return now <= e.expires + config_.grace; }
+  [[nodiscard]] std::string_view name_of(std::uint32_t i) const {
+    const Entry& e = entries_[i];
+    return e.name_size <= kInlineName ? std::string_view{e.text.data(), e.name_size} : std::string_view{long_names_[i]};
+  }
   [[nodiscard]] const AddressSlot* find_slot(const IpAddress& address) const;
   void link_front(std::uint32_t i);
   void unlink(std::uint32_t i);
   void evict_oldest();
+  // An answer waiting to be applied: its name lowercased, its key hash.
+  struct Pending {
+    std::uint64_t key_hash;
+    std::uint64_t address_hash;
+    IpAddress address;
+    Timestamp expires;
+    std::uint8_t name_size;
+    bool pool;
+    std::array<char, 255> name;
+  };
+  void apply_pending();
+  void apply(const Pending& p);
+  void compact_queue();
 
   PassiveDnsConfig config_;
   std::vector<Entry> entries_;
+  std::vector<std::string> long_names_;  // by entry id; "" unless the name is longer than kInlineName
   std::vector<std::uint32_t> free_;
-  std::uint32_t lru_head_ = kNone, lru_tail_ = kNone;
+  std::deque<Stamp> queue_;
   std::size_t size_ = 0;
   IdIndex by_key_;                  // (name, address) -> entry
   std::vector<AddressSlot> slots_;  // per address
@@ -108,6 +148,12 @@ class PassiveDns {
   IdIndex by_address_;  // address -> slot
   std::uint64_t seq_ = 0;
   std::uint64_t evictions_ = 0;
+  // Answers recorded but not applied yet. Each answer touches a few cache lines at random (the key
+  // index, the entry, the address's slot and index); applied one at a time as they arrive, every miss
+  // stalled the packet path. Applied in a batch, the lines of all of them are prefetched first and
+  // the misses overlap.
+  static constexpr std::size_t kBatch = 16;
+  std::vector<Pending> pending_;
 };
 
 }  // namespace minewatch::intel
