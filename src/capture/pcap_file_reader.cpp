@@ -11,6 +11,8 @@
 #include <cstring>
 #include <utility>
 
+#include "core/prefetch.hpp"
+
 namespace minewatch::capture {
 namespace {
 
@@ -76,11 +78,11 @@ void PcapFileReader::prefetch_step() {
     // The usual step, unrolled: this runs once per packet, and a loop testing both bounds per line
     // cost ~100 instructions a packet (callgrind), as much as decoding the IP header.
 #pragma GCC unroll 16
-    for (std::size_t k = 0; k < kStepLines; ++k) __builtin_prefetch(p + k * kLine);
+    for (std::size_t k = 0; k < kStepLines; ++k) prefetch_line(p + k * kLine);
     prefetched_ += kStepLines * kLine;
     return;
   }
-  for (; prefetched_ < until; prefetched_ += kLine, p += kLine) __builtin_prefetch(p);
+  for (; prefetched_ < until; prefetched_ += kLine, p += kLine) prefetch_line(p);
 }
 
 PcapFileReader::~PcapFileReader() {
@@ -180,7 +182,7 @@ std::size_t PcapFileReader::read_batch(std::span<Frame> out) {
     }
     const std::uint8_t* h = base + pos_;
     for (const std::size_t until = std::min(size, pos_ + kPrefetchAhead); prefetched_ < until; prefetched_ += kLine) {
-      __builtin_prefetch(base + prefetched_);
+      prefetch_line(base + prefetched_);
     }
     const std::uint32_t incl_len = u32_at(h + 8);
     if (incl_len > length_limit) {

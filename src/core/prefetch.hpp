@@ -3,7 +3,8 @@
 // and deletes a loop whose only effect is prefetching: FlowTable::prefetch_entry's probe loop compiled
 // to a bare `ret`, and so did Engine::prefetch once inlined into the analyze loop, so no flow lookup was
 // ever prefetched (seen in the disassembly; decision 0009, stop 16). A volatile asm statement is never
-// deleted; it only names the address and reads nothing.
+// deleted; it only names the address and reads nothing. Every software prefetch in the project goes
+// through here.
 #include <cstddef>
 
 namespace minewatch {

@@ -220,7 +220,6 @@ class Engine {
   // The position of the event being delivered to the sink (valid inside EventSink callbacks).
   [[nodiscard]] const EventOrder& event_order() const { return order_; }
   [[nodiscard]] const EngineStats& stats() const { return stats_; }
-  [[nodiscard]] const intel::PassiveDns& passive_dns() const { return pdns_; }
   [[nodiscard]] std::uint32_t open_flows() const { return table_.size(); }
   // Bytes of the flow table (all per-flow state except what undecided/mining TCP flows allocate).
   [[nodiscard]] std::size_t table_bytes() const { return table_.memory_bytes(); }

@@ -15,6 +15,8 @@
 #include <span>
 #include <thread>
 
+#include "core/prefetch.hpp"
+
 namespace minewatch::pipeline {
 
 template <typename T>
@@ -44,9 +46,7 @@ class SpscRing {
     }
     // Fetch a slot a few ahead for writing: the consumer read it a whole ring ago, so its lines sit in
     // the other core's cache or in memory.
-    const char* ahead = reinterpret_cast<const char*>(&slots_[(claimed_ + kWriteAhead) & mask_]);
-    for (std::size_t off = 0; off < sizeof(T); off += kLine) __builtin_prefetch(ahead + off, 1);
-    __builtin_prefetch(ahead + sizeof(T) - 1, 1);
+    prefetch_range(&slots_[(claimed_ + kWriteAhead) & mask_], sizeof(T));
     return slots_[claimed_++ & mask_];
   }
   // Producer: makes every claimed slot visible.
