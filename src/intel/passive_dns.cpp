@@ -10,8 +10,6 @@ namespace minewatch::intel {
 
 namespace {
 
-constexpr std::size_t kMaxName = 255;  // RFC 1035: a name is at most 255 octets on the wire
-
 std::string_view trim_dots(std::string_view name) {
   while (!name.empty() && name.back() == '.') name.remove_suffix(1);
   return name;
@@ -71,7 +69,6 @@ void PassiveDns::unlink(std::uint32_t i) {
 void PassiveDns::record(std::string_view name, const IpAddress& address, std::uint32_t ttl, Timestamp now, bool pool) {
   name = trim_dots(name);
   if (name.empty() || name.size() > kMaxName || config_.max_entries == 0) return;
-  if (pending_.capacity() == 0) pending_.reserve(kBatch);
   Pending& p = pending_.emplace_back();
   p.key_hash = key_hash(name, address, p.name.data());
   p.address_hash = address_hash(address);
@@ -91,9 +88,8 @@ void PassiveDns::apply_pending() {
     by_address_.prefetch(p.address_hash);
   }
   for (const Pending& p : pending_) {
-    if (const std::uint32_t id = by_key_.first_candidate(p.key_hash); id != kNone && id < entries_.size())
-      prefetch_line(&entries_[id]);
-    if (const std::uint32_t id = by_address_.first_candidate(p.address_hash); id != kNone && id < slots_.size())
+    if (const std::uint32_t id = by_key_.first_candidate(p.key_hash); id != kNone) prefetch_line(&entries_[id]);
+    if (const std::uint32_t id = by_address_.first_candidate(p.address_hash); id != kNone)
       prefetch_range(&slots_[id], sizeof(AddressSlot));
   }
   for (const Pending& p : pending_) apply(p);

@@ -36,7 +36,7 @@ struct PassiveDnsConfig {
 
 class PassiveDns {
  public:
-  explicit PassiveDns(PassiveDnsConfig config = {}) : config_(config) {}
+  explicit PassiveDns(PassiveDnsConfig config = {}) : config_(config) { pending_.reserve(kBatch); }
 
   // `name` (the name the client asked for, CNAMEs already followed) resolved to `address` for `ttl`
   // seconds from `now`; `pool`: the name is a listed pool's (the caller's pool list decided). A
@@ -87,6 +87,7 @@ class PassiveDns {
 
  private:
   static constexpr std::uint32_t kNone = IdIndex::kNone;
+  static constexpr std::size_t kMaxName = 255;  // RFC 1035: a name is at most 255 octets on the wire
   // Names this long or shorter are kept inside the entry, so the hot path (the key's equality check
   // on a repeated answer, the per-flow question) touches one cache line per entry; longer names live
   // in long_names_ under the entry's id.
@@ -130,7 +131,7 @@ class PassiveDns {
     Timestamp expires;
     std::uint8_t name_size;
     bool pool;
-    std::array<char, 255> name;
+    std::array<char, kMaxName> name;
   };
   void apply_pending();
   void apply(const Pending& p);
