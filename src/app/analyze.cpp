@@ -155,13 +155,15 @@ int run_analyze(const AnalyzeOptions& opt) {
     } else {
       detect::Engine engine(engine_config, sink, anomalies);
       std::vector<decode::PacketView> pkts(batch.size());
+      std::vector<detect::Engine::FlowLookup> flows(batch.size());
       while (std::size_t n = (*source)->read_batch(batch)) {
         const std::size_t m = decode::decode_batch(std::span(batch).first(n), pkts, anomalies);
-        // Decode the batch first, then look flows up a few packets behind the prefetches.
+        for (std::size_t i = 0; i < m; ++i) flows[i] = detect::Engine::lookup_of(pkts[i]);
+        // Decode and key the batch first, then look flows up a few packets behind the prefetches.
         for (std::size_t i = 0; i < m; ++i) {
-          if (i + 8 < m) engine.prefetch(pkts[i + 8], 0);
-          if (i + 4 < m) engine.prefetch(pkts[i + 4], 1);
-          engine.process(pkts[i]);
+          if (i + 8 < m) engine.prefetch(flows[i + 8], 0);
+          if (i + 4 < m) engine.prefetch(flows[i + 4], 1);
+          engine.process(pkts[i], flows[i]);
           (*source)->prefetch_step();
         }
         progress.update((*source)->position_bytes(), engine.stats().packets);

@@ -44,10 +44,10 @@ Engine::Engine(EngineConfig config, EventSink& sink, AnomalyCounters& anomalies)
 
 Engine::~Engine() = default;
 
-void Engine::process(const PacketView& pkt) {
+void Engine::process(const PacketView& pkt, const FlowLookup& flow) {
   PacketMeta meta;
   if (clock_.advance(pkt.ts, meta)) tick(meta);
-  process(pkt, meta);
+  process(pkt, meta, flow);
 }
 
 void Engine::idle(Timestamp now) {
@@ -68,14 +68,14 @@ void Engine::tick(const PacketMeta& meta) {
   }
 }
 
-void Engine::process(const PacketView& pkt, const PacketMeta& meta) {
+void Engine::process(const PacketView& pkt, const PacketMeta& meta, const FlowLookup& flow) {
   ++stats_.packets;
   stats_.bytes += pkt.wire_len;
   order_ = EventOrder{meta.index, 1, 0, 0};
 
-  Direction dir;
-  FlowKey key = FlowKey::make(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.proto, dir);
-  std::uint64_t hash = key.hash();
+  const Direction dir = flow.dir;
+  const FlowKey& key = flow.key;
+  const std::uint64_t hash = flow.hash;
   Table::Entry* e = table_.find(key, hash);
   if (e == nullptr) {
     if (table_.full()) evict_one();

@@ -191,19 +191,34 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // A packet's canonical flow key, its hash and the packet's direction in it: computed once per
+  // packet, then used by the prefetches a few packets ahead and by the lookup itself (computing it
+  // for each was ~110 instructions a packet more: callgrind).
+  struct FlowLookup {
+    FlowKey key;
+    std::uint64_t hash = 0;
+    Direction dir = Direction::AtoB;
+  };
+  [[nodiscard]] static FlowLookup lookup_of(const decode::PacketView& pkt) {
+    FlowLookup l;
+    l.key = FlowKey::make(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.proto, l.dir);
+    l.hash = l.key.hash();
+    return l;
+  }
+
   // The single pipeline: numbers the packet, runs timeouts when due, processes it.
-  void process(const decode::PacketView& pkt);
+  void process(const decode::PacketView& pkt) { process(pkt, lookup_of(pkt)); }
+  void process(const decode::PacketView& pkt, const FlowLookup& flow);
   // A worker of the parallel pipeline: the reader numbered the packet and sends ticks itself.
-  void process(const decode::PacketView& pkt, const PacketMeta& meta);
+  void process(const decode::PacketView& pkt, const PacketMeta& meta) { process(pkt, meta, lookup_of(pkt)); }
+  void process(const decode::PacketView& pkt, const PacketMeta& meta, const FlowLookup& flow);
   // Prefetch hint for a packet a few positions ahead in the batch: stage 0 (farther ahead) fetches the
   // flow's index slot, stage 1 its table entry. The flow lookup is the per-packet cache miss.
-  void prefetch(const decode::PacketView& pkt, int stage) const {
-    Direction dir;
-    std::uint64_t h = FlowKey::make(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.proto, dir).hash();
+  void prefetch(const FlowLookup& flow, int stage) const {
     if (stage == 0)
-      table_.prefetch_slot(h);
+      table_.prefetch_slot(flow.hash);
     else
-      table_.prefetch_entry(h);
+      table_.prefetch_entry(flow.hash);
   }
   // Timeouts at meta.now, due before packet meta.index.
   void tick(const PacketMeta& meta);

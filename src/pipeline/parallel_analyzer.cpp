@@ -82,21 +82,35 @@ double thread_cpu_seconds() {
   return sec(ru.ru_utime) + sec(ru.ru_stime);
 }
 
-// Flow-lookup prefetches for the packets a few items after item k (see Engine::prefetch).
-void prefetch_ahead(const detect::Engine& engine, std::span<const WorkItem> items, std::size_t k) {
-  if (k + 8 < items.size() && items[k + 8].kind == WorkItem::Kind::Packet) engine.prefetch(items[k + 8].pkt, 0);
-  if (k + 4 < items.size() && items[k + 4].kind == WorkItem::Kind::Packet) engine.prefetch(items[k + 4].pkt, 1);
-}
-
-// Runs one work item on an engine; returns how far the engine has got (Outbox::progress).
-EventOrder run_item(detect::Engine& engine, const WorkItem& it) {
+// Runs one work item on an engine (`flow`: the packet's flow lookup, for Packet items); returns how
+// far the engine has got (Outbox::progress).
+EventOrder run_item(detect::Engine& engine, const WorkItem& it, const detect::Engine::FlowLookup& flow) {
   switch (it.kind) {
-    case WorkItem::Kind::Packet: engine.process(it.pkt, it.meta); return EventOrder{it.meta.index + 1, 0, 0, 0};
+    case WorkItem::Kind::Packet: engine.process(it.pkt, it.meta, flow); return EventOrder{it.meta.index + 1, 0, 0, 0};
     case WorkItem::Kind::Observe: engine.observe(it.pkt, it.meta); return EventOrder{it.meta.index + 1, 0, 0, 0};
     case WorkItem::Kind::Tick: engine.tick(it.meta); return EventOrder{it.meta.index, 1, 0, 0};
     case WorkItem::Kind::End: engine.finish(); return EventOrder{EventOrder::kEndOfInput, 3, 0, 0};
   }
   return EventOrder{};
+}
+
+// Runs a span of work items in order, as the single pipeline runs a batch: every packet keyed first,
+// then each flow looked up a few items behind its prefetches (see Engine::prefetch). `flows` is
+// scratch space kept between calls. Returns how far the engine has got.
+EventOrder run_items(detect::Engine& engine, std::span<const WorkItem> items,
+                     std::vector<detect::Engine::FlowLookup>& flows) {
+  if (flows.size() < items.size()) flows.resize(items.size());
+  auto is_packet = [&](std::size_t k) { return items[k].kind == WorkItem::Kind::Packet; };
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    if (is_packet(k)) flows[k] = detect::Engine::lookup_of(items[k].pkt);
+  }
+  EventOrder reached{};
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    if (k + 8 < items.size() && is_packet(k + 8)) engine.prefetch(flows[k + 8], 0);
+    if (k + 4 < items.size() && is_packet(k + 4)) engine.prefetch(flows[k + 4], 1);
+    reached = run_item(engine, items[k], flows[k]);
+  }
+  return reached;
 }
 
 // One engine and what it reports: run inline by the reader (engine 0) or on a worker thread.
@@ -128,13 +142,9 @@ struct Worker {
     bool done = false;
     while (!done) {
       auto items = ring.wait_readable(256);
-      EventOrder reached{};
-      for (std::size_t k = 0; k < items.size(); ++k) {
-        WorkItem& it = items[k];
-        prefetch_ahead(engine, items, k);
-        reached = run_item(engine, it);
-        if (it.kind == WorkItem::Kind::End) done = true;
-      }
+      const EventOrder reached = run_items(engine, items, flows);
+      // The reader sends End last: nothing follows it.
+      done = !items.empty() && items.back().kind == WorkItem::Kind::End;
       lane.set_progress(reached);
       ring.release(items.size());
     }
@@ -144,6 +154,7 @@ struct Worker {
 
   SpscRing<WorkItem> ring;
   Lane lane;
+  std::vector<detect::Engine::FlowLookup> flows;  // run_items' scratch
 };
 
 // Merges the workers' outboxes into the single-pipeline order and keeps the first alert per host.
@@ -252,6 +263,7 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
   // the batch is dealt so its flow lookups can be prefetched a few packets ahead.
   std::vector<WorkItem> own_work;
   own_work.reserve(2 * kBatch);
+  std::vector<detect::Engine::FlowLookup> own_flows;
   std::uint64_t packets = 0;
   auto push = [&](std::size_t w, WorkItem::Kind kind, const PacketMeta& meta, const decode::PacketView* pkt) {
     WorkItem& it = workers[w - 1]->ring.claim();
@@ -287,10 +299,7 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
     }
     publish_all();
     // The reader's share, while the workers do theirs.
-    for (std::size_t k = 0; k < own_work.size(); ++k) {
-      prefetch_ahead(own, own_work, k);
-      run_item(own, own_work[k]);
-    }
+    run_items(own, own_work, own_flows);
     reader_lane.set_progress(EventOrder{packets, 0, 0, 0});
     if (!stable) {
       // Frames die with the next read: wait until every worker has consumed them.
