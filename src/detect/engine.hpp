@@ -193,7 +193,7 @@ class Engine {
 
   // A packet's canonical flow key, its hash and the packet's direction in it: computed once per
   // packet, then used by the prefetches a few packets ahead and by the lookup itself (computing it
-  // for each was ~110 instructions a packet more: callgrind).
+  // for each cost 67 instructions a packet more: callgrind, 128 MB mix).
   struct FlowLookup {
     FlowKey key;
     std::uint64_t hash = 0;
