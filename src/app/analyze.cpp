@@ -161,8 +161,9 @@ int run_analyze(const AnalyzeOptions& opt) {
         for (std::size_t i = 0; i < m; ++i) flows[i] = detect::Engine::lookup_of(pkts[i]);
         // Decode and key the batch first, then look flows up a few packets behind the prefetches.
         for (std::size_t i = 0; i < m; ++i) {
-          if (i + 8 < m) engine.prefetch(flows[i + 8], 0);
-          if (i + 4 < m) engine.prefetch(flows[i + 4], 1);
+          using E = detect::Engine;
+          if (i + E::kSlotAhead < m) engine.prefetch(flows[i + E::kSlotAhead], 0);
+          if (i + E::kEntryAhead < m) engine.prefetch(flows[i + E::kEntryAhead], 1);
           engine.process(pkts[i], flows[i]);
           (*source)->prefetch_step();
         }

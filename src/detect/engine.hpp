@@ -212,8 +212,11 @@ class Engine {
   // A worker of the parallel pipeline: the reader numbered the packet and sends ticks itself.
   void process(const decode::PacketView& pkt, const PacketMeta& meta) { process(pkt, meta, lookup_of(pkt)); }
   void process(const decode::PacketView& pkt, const PacketMeta& meta, const FlowLookup& flow);
-  // Prefetch hint for a packet a few positions ahead in the batch: stage 0 (farther ahead) fetches the
-  // flow's index slot, stage 1 its table entry. The flow lookup is the per-packet cache miss.
+  // Prefetch hint for a packet a few positions ahead in the batch: stage 0 (kSlotAhead packets ahead)
+  // fetches the flow's index slot, stage 1 (kEntryAhead ahead) its table entry. The flow lookup is the
+  // per-packet cache miss.
+  static constexpr std::size_t kSlotAhead = 8;
+  static constexpr std::size_t kEntryAhead = 4;
   void prefetch(const FlowLookup& flow, int stage) const {
     if (stage == 0)
       table_.prefetch_slot(flow.hash);

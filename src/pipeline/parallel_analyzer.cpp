@@ -106,8 +106,10 @@ EventOrder run_items(detect::Engine& engine, std::span<const WorkItem> items,
   }
   EventOrder reached{};
   for (std::size_t k = 0; k < items.size(); ++k) {
-    if (k + 8 < items.size() && is_packet(k + 8)) engine.prefetch(flows[k + 8], 0);
-    if (k + 4 < items.size() && is_packet(k + 4)) engine.prefetch(flows[k + 4], 1);
+    using E = detect::Engine;
+    if (k + E::kSlotAhead < items.size() && is_packet(k + E::kSlotAhead)) engine.prefetch(flows[k + E::kSlotAhead], 0);
+    if (k + E::kEntryAhead < items.size() && is_packet(k + E::kEntryAhead))
+      engine.prefetch(flows[k + E::kEntryAhead], 1);
     reached = run_item(engine, items[k], flows[k]);
   }
   return reached;
