@@ -375,10 +375,8 @@ void Engine::handle_dns_message(const Table::Entry* e, const protocols::dns::Dns
     // The answer, CNAMEs followed, belongs to the name the client asked for.
     protocols::dns::ResolvedChain chain;
     if (protocols::dns::resolve_chain(msg, chain) > 0) {
-      for (const auto& a : chain.address_list()) {
-        pdns_.record(msg.question.name.view(), a, chain.min_ttl, pkt.ts, pool.has_value());
-        ++stats_.dns_answers_cached;
-      }
+      pdns_.record(msg.question.name.view(), chain.address_list(), chain.min_ttl, pkt.ts, pool.has_value());
+      stats_.dns_answers_cached += chain.address_list().size();
     }
   }
   if (!e) return;  // observed for the cache only: another worker owns the flow

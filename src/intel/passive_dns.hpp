@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,7 +37,7 @@ struct PassiveDnsConfig {
 
 class PassiveDns {
  public:
-  explicit PassiveDns(PassiveDnsConfig config = {}) : config_(config) { pending_.reserve(kBatch); }
+  explicit PassiveDns(PassiveDnsConfig config = {}) : config_(config), pending_(kBatch) {}
 
   // `name` (the name the client asked for, CNAMEs already followed) resolved to `address` for `ttl`
   // seconds from `now`; `pool`: the name is a listed pool's (the caller's pool list decided). A
@@ -44,6 +45,9 @@ class PassiveDns {
   // Answers are applied in batches, in order, before any question is answered (see pending_): every
   // question sees exactly the answers recorded before it.
   void record(std::string_view name, const IpAddress& address, std::uint32_t ttl, Timestamp now, bool pool = false);
+  // The same for each of `addresses` in turn (one answer's address list).
+  void record(std::string_view name, std::span<const IpAddress> addresses, std::uint32_t ttl, Timestamp now,
+              bool pool = false);
 
   struct AddressNames {
     std::string_view pool_name;  // the newest pool name still valid at `now`, "" when none
@@ -154,7 +158,8 @@ class PassiveDns {
   // stalled the packet path. Applied in a batch, the lines of all of them are prefetched first and
   // the misses overlap.
   static constexpr std::size_t kBatch = 16;
-  std::vector<Pending> pending_;
+  std::vector<Pending> pending_;  // kBatch slots, the first pending_size_ in use
+  std::size_t pending_size_ = 0;
 };
 
 }  // namespace minewatch::intel

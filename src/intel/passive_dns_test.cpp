@@ -150,5 +150,60 @@ TEST(PassiveDns, AgreesWithANaiveModelUnderEvictionAndRefresh) {
   }
 }
 
+// Answers with several addresses (one call for the list), names of any bytes (case folding must touch
+// only 'A'-'Z', at every offset and length), and questions asked only now and then, so answers wait in
+// batches of every size before they are applied.
+TEST(PassiveDns, AgreesWithANaiveModelForAddressListsAndAnyBytes) {
+  for (std::size_t cap : {3u, 50u}) {
+    std::mt19937_64 rng(cap + 100);
+    PassiveDns pdns({.max_entries = cap, .grace = std::chrono::seconds{5}});
+    NaivePassiveDns naive(cap, std::chrono::seconds{5});
+    std::vector<std::string> names;
+    for (int i = 0; i < 40; ++i) {
+      std::string n(1 + rng() % 60, 'x');
+      for (char& c : n) c = static_cast<char>(1 + rng() % 255);
+      if (n.back() == '.') n.back() = 'Q';
+      names.push_back(n);
+      std::string upper = n;  // the same name in another case: one entry
+      for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+      names.push_back(upper);
+    }
+    std::vector<IpAddress> addrs;
+    for (std::uint8_t i = 0; i < 8; ++i) {
+      const std::uint8_t b[4] = {198, 51, 100, i};
+      addrs.push_back(IpAddress::v4(b));
+    }
+    Timestamp now{1'000'000'000'000};
+    for (int step = 0; step < 4000; ++step) {
+      now.ns += static_cast<std::int64_t>(rng() % 2) * 1'000'000'000;
+      const std::string& name = names[rng() % names.size()];
+      std::vector<IpAddress> list;
+      for (std::size_t k = 1 + rng() % 4; k > 0; --k) list.push_back(addrs[rng() % addrs.size()]);
+      const auto ttl = static_cast<std::uint32_t>(rng() % 20);
+      const bool pool = rng() % 3 == 0;
+      pdns.record(name, list, ttl, now, pool);
+      for (const IpAddress& a : list) naive.record(name, a, ttl, now, pool);
+      if (rng() % 9 != 0) continue;  // let answers pile up unapplied
+      const Timestamp at = now + std::chrono::seconds{static_cast<int>(rng() % 30)};
+      for (const IpAddress& q : addrs) {
+        const auto got = pdns.lookup(q, at);
+        const auto want = naive.lookup(q, at);
+        ASSERT_EQ(got.pool_name, want.pool_name) << "step " << step;
+        ASSERT_EQ(got.other_names, want.other_names) << "step " << step;
+        std::vector<std::string> listed;
+        pdns.names_for(q, at, [&](std::string_view n) {
+          listed.emplace_back(n);
+          return true;
+        });
+        ASSERT_EQ(listed, naive.names_for(q, at)) << "step " << step;
+      }
+      ASSERT_EQ(pdns.size(), naive.size()) << "step " << step;
+      ASSERT_EQ(pdns.evictions(), naive.evictions()) << "step " << step;
+      const std::string& asked = names[rng() % names.size()];
+      ASSERT_EQ(pdns.addresses_for(asked, at), naive.addresses_for(asked, at)) << "step " << step;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace minewatch::intel
