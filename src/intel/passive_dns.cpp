@@ -207,8 +207,19 @@ void PassiveDns::compact_queue() {
 }
 
 PassiveDns::AddressNames PassiveDns::lookup(const IpAddress& address, Timestamp now) {
-  apply_pending();
   AddressNames out;
+  if (pending_size_ > 0) {
+    // Most questions are about an address no answer named. Then the waiting answers cannot change
+    // the result (nothing of the address is there to refresh or evict), and they stay in their batch:
+    // batches applied whole overlap more misses than the few answers that arrive between two questions.
+    const std::uint64_t h = address_hash(address);
+    bool named = find_slot(address) != nullptr;
+    for (std::size_t i = 0; i < pending_size_ && !named; ++i) {
+      named = pending_[i].address_hash == h && pending_[i].address == address;
+    }
+    if (!named) return out;
+    apply_pending();
+  }
   const AddressSlot* slot = find_slot(address);
   if (!slot) return out;
   for (std::uint32_t i = slot->pool_head; i != kNone; i = entries_[i].addr_next) {
