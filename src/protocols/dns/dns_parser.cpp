@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "core/byte_reader.hpp"
 
@@ -27,7 +28,9 @@ constexpr std::array<char, 256> kRender = [] {
 // in the record that holds it (after the first pointer when there is one). Compression pointers must
 // point strictly before the start of the run of labels they end, so every jump lowers that bound and
 // the walk terminates even without the jump limit; the limit keeps it cheap.
-bool read_name(std::span<const std::uint8_t> msg, std::size_t pos, DnsName& out, std::size_t& end, Anomaly& anomaly) {
+// `jumped` (when given) receives whether the name used a compression pointer.
+bool read_name(std::span<const std::uint8_t> msg, std::size_t pos, DnsName& out, std::size_t& end, Anomaly& anomaly,
+               bool* jumped_out = nullptr) {
   out.size = 0;
   std::size_t wire_bytes = 1;  // the root label
   std::size_t run_start = pos;
@@ -61,6 +64,7 @@ bool read_name(std::span<const std::uint8_t> msg, std::size_t pos, DnsName& out,
     }
     if (len == 0) {
       if (!jumped) end = pos + 1;
+      if (jumped_out) *jumped_out = jumped;
       return true;
     }
     wire_bytes += 1 + len;
@@ -111,11 +115,17 @@ DnsStatus parse_message(std::span<const std::uint8_t> msg, DnsMessage& out, Anom
 
   std::size_t pos = kHeaderBytes;
   DnsName scratch;
+  // Answers nearly always name their owner by a pointer to the question's name (0xC00C). When that
+  // name has no pointer of its own, following the pointer reads exactly the question's bytes again, with
+  // the same verdict: its rendering is copied instead.
+  bool question_plain = false;
   // Each question takes at least 5 bytes, so the loop is bounded by the message size.
   for (std::size_t q = 0; q < out.question_count; ++q) {
     DnsName& name = q == 0 ? out.question.name : scratch;
     std::size_t end = 0;
-    if (!read_name(msg, pos, name, end, anomaly)) return DnsStatus::Malformed;
+    bool jumped = true;
+    if (!read_name(msg, pos, name, end, anomaly, &jumped)) return DnsStatus::Malformed;
+    if (q == 0) question_plain = !jumped;
     ByteReader r{msg.subspan(end)};
     const std::uint16_t qtype = r.be16();
     const std::uint16_t qclass = r.be16();
@@ -137,7 +147,13 @@ DnsStatus parse_message(std::span<const std::uint8_t> msg, DnsMessage& out, Anom
     DnsAnswer* rec = keep_slot ? &out.answers[out.answers_size] : nullptr;
     DnsName& name = keep_slot ? rec->name : scratch;
     std::size_t end = 0;
-    if (!read_name(msg, pos, name, end, anomaly)) return DnsStatus::Malformed;
+    if (question_plain && pos + 1 < msg.size() && msg[pos] == 0xC0 && msg[pos + 1] == kHeaderBytes) {
+      std::memcpy(name.bytes.data(), out.question.name.bytes.data(), out.question.name.size);
+      name.size = out.question.name.size;
+      end = pos + 2;
+    } else if (!read_name(msg, pos, name, end, anomaly)) {
+      return DnsStatus::Malformed;
+    }
     ByteReader r{msg.subspan(end)};
     const std::uint16_t type = r.be16();
     const std::uint16_t rr_class = r.be16();

@@ -124,6 +124,38 @@ TEST_F(DnsParserTest, FollowsACnameChainThroughCompressedNamesToTheAddresses) {
   EXPECT_FALSE(chain.depth_exceeded);
 }
 
+TEST_F(DnsParserTest, ReadsAnOwnerPointerToTheQuestionAsTheQuestionsName) {
+  // The usual owner, a pointer to the question (rendered once and copied), and the same answer with
+  // its owner written out: the records agree.
+  for (bool compressed : {true, false}) {
+    MessageBuilder m;
+    m.header(3, 0x8180, 1, 1).question("Mixed.Case.Example", dns::kTypeA);
+    if (compressed) {
+      m.pointer(12);
+    } else {
+      m.name("mixed.case.example");
+    }
+    m.rr(dns::kTypeA, 60, 4).u8(192).u8(0).u8(2).u8(7);
+    ASSERT_EQ(parse(m.bytes), DnsStatus::Parsed);
+    ASSERT_EQ(msg.answers_size, 1u);
+    EXPECT_EQ(msg.answers[0].name.view(), "mixed.case.example");
+    EXPECT_EQ(msg.answers[0].address, ip("192.0.2.7"));
+  }
+  // A question that ends in a pointer of its own (into the header: id 0 begins with a root label) is
+  // not copied but read again through both pointers, with the same result.
+  MessageBuilder m;
+  m.header(0, 0x8180, 1, 1).labels("q").pointer(0).u16(dns::kTypeA).u16(1);
+  m.pointer(12).rr(dns::kTypeA, 60, 4).u8(192).u8(0).u8(2).u8(8);
+  ASSERT_EQ(parse(m.bytes), DnsStatus::Parsed);
+  EXPECT_EQ(msg.question.name.view(), "q");
+  ASSERT_EQ(msg.answers_size, 1u);
+  EXPECT_EQ(msg.answers[0].name.view(), "q");
+  // Cut inside the owner pointer: truncated, as before.
+  Bytes cut = m.bytes;
+  cut.resize(m.bytes.size() - 15);
+  EXPECT_EQ(parse(cut), DnsStatus::Malformed);
+}
+
 TEST_F(DnsParserTest, ParsesAaaaRecordsAsIpv6Addresses) {
   MessageBuilder m;
   m.header(1, 0x8180, 1, 1).question("v6.example", dns::kTypeAaaa);
