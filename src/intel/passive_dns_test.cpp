@@ -96,6 +96,36 @@ class NaivePassiveDns {
   std::uint64_t evictions_ = 0;
 };
 
+// Every question the cache answers, against the model: each address's pool name, count of other
+// names and listed names at `at`, then the cache's size and evictions and the addresses of `asked`.
+// The per-address questions come first: size() and evictions() apply waiting answers themselves.
+::testing::AssertionResult agrees(PassiveDns& pdns, const NaivePassiveDns& naive, const std::vector<IpAddress>& addrs,
+                                  Timestamp at, std::string_view asked) {
+  for (const IpAddress& q : addrs) {
+    const auto got = pdns.lookup(q, at);
+    const auto want = naive.lookup(q, at);
+    if (got.pool_name != want.pool_name || got.other_names != want.other_names) {
+      return ::testing::AssertionFailure()
+             << q.to_string() << ": lookup gave (" << got.pool_name << ", " << got.other_names << "), the model ("
+             << want.pool_name << ", " << want.other_names << ")";
+    }
+    std::vector<std::string> listed;
+    pdns.names_for(q, at, [&](std::string_view n) {
+      listed.emplace_back(n);
+      return true;
+    });
+    if (listed != naive.names_for(q, at)) return ::testing::AssertionFailure() << q.to_string() << ": names differ";
+  }
+  if (pdns.size() != naive.size() || pdns.evictions() != naive.evictions()) {
+    return ::testing::AssertionFailure() << "size " << pdns.size() << " / " << naive.size() << ", evictions "
+                                         << pdns.evictions() << " / " << naive.evictions();
+  }
+  if (pdns.addresses_for(asked, at) != naive.addresses_for(asked, at)) {
+    return ::testing::AssertionFailure() << "addresses of " << asked << " differ";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 TEST(PassiveDns, AgreesWithANaiveModelUnderEvictionAndRefresh) {
   for (std::size_t cap : {1u, 2u, 7u, 64u}) {
     std::mt19937_64 rng(cap);
@@ -132,20 +162,7 @@ TEST(PassiveDns, AgreesWithANaiveModelUnderEvictionAndRefresh) {
       ASSERT_EQ(pdns.size(), naive.size()) << "step " << step;
       ASSERT_EQ(pdns.evictions(), naive.evictions()) << "step " << step;
       const Timestamp at = now + std::chrono::seconds{static_cast<int>(rng() % 30)};
-      for (const IpAddress& q : addrs) {
-        const auto got = pdns.lookup(q, at);
-        const auto want = naive.lookup(q, at);
-        ASSERT_EQ(got.pool_name, want.pool_name) << "step " << step;
-        ASSERT_EQ(got.other_names, want.other_names) << "step " << step;
-        std::vector<std::string> listed;
-        pdns.names_for(q, at, [&](std::string_view n) {
-          listed.emplace_back(n);
-          return true;
-        });
-        ASSERT_EQ(listed, naive.names_for(q, at)) << "step " << step;
-      }
-      const std::string& asked = names[rng() % names.size()];
-      ASSERT_EQ(pdns.addresses_for(asked, at), naive.addresses_for(asked, at)) << "step " << step;
+      ASSERT_TRUE(agrees(pdns, naive, addrs, at, names[rng() % names.size()])) << "step " << step;
     }
   }
 }
@@ -185,22 +202,7 @@ TEST(PassiveDns, AgreesWithANaiveModelForAddressListsAndAnyBytes) {
       for (const IpAddress& a : list) naive.record(name, a, ttl, now, pool);
       if (rng() % 9 != 0) continue;  // let answers pile up unapplied
       const Timestamp at = now + std::chrono::seconds{static_cast<int>(rng() % 30)};
-      for (const IpAddress& q : addrs) {
-        const auto got = pdns.lookup(q, at);
-        const auto want = naive.lookup(q, at);
-        ASSERT_EQ(got.pool_name, want.pool_name) << "step " << step;
-        ASSERT_EQ(got.other_names, want.other_names) << "step " << step;
-        std::vector<std::string> listed;
-        pdns.names_for(q, at, [&](std::string_view n) {
-          listed.emplace_back(n);
-          return true;
-        });
-        ASSERT_EQ(listed, naive.names_for(q, at)) << "step " << step;
-      }
-      ASSERT_EQ(pdns.size(), naive.size()) << "step " << step;
-      ASSERT_EQ(pdns.evictions(), naive.evictions()) << "step " << step;
-      const std::string& asked = names[rng() % names.size()];
-      ASSERT_EQ(pdns.addresses_for(asked, at), naive.addresses_for(asked, at)) << "step " << step;
+      ASSERT_TRUE(agrees(pdns, naive, addrs, at, names[rng() % names.size()])) << "step " << step;
     }
   }
 }
