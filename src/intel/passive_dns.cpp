@@ -28,8 +28,8 @@ std::uint64_t address_hash(const IpAddress& a) {
   return mix(a.word(0) * 0x9E3779B97F4A7C15ull ^ a.word(1) ^ static_cast<std::uint64_t>(a.is_v6));
 }
 
-// Lowercases `name` into `buf` and hashes it, eight bytes at a time (a byte-serial hash was most of the
-// cost of recording an answer). Only the index's placement depends on the hash, never an answer.
+// Lowercases `name` into `buf` and hashes it, eight bytes at a time instead of byte by byte. Only the
+// index's placement depends on the hash, never an answer.
 std::uint64_t name_hash(std::string_view name, char* buf) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ull;
   constexpr std::uint64_t kHigh = 0x8080808080808080ull;

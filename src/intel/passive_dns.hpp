@@ -42,8 +42,8 @@ class PassiveDns {
   // `name` (the name the client asked for, CNAMEs already followed) resolved to `address` for `ttl`
   // seconds from `now`; `pool`: the name is a listed pool's (the caller's pool list decided). A
   // repeated answer refreshes the entry.
-  // Answers are applied in batches, in order, before any question is answered (see pending_): every
-  // question sees exactly the answers recorded before it.
+  // Answers are applied in batches, in order, before any question they could change is answered (see
+  // pending_ and lookup()): every question sees exactly the answers recorded before it.
   void record(std::string_view name, const IpAddress& address, std::uint32_t ttl, Timestamp now, bool pool = false);
   // The same for each of `addresses` in turn (one answer's address list).
   void record(std::string_view name, std::span<const IpAddress> addresses, std::uint32_t ttl, Timestamp now,

@@ -28,7 +28,7 @@ constexpr std::array<char, 256> kRender = [] {
 // in the record that holds it (after the first pointer when there is one). Compression pointers must
 // point strictly before the start of the run of labels they end, so every jump lowers that bound and
 // the walk terminates even without the jump limit; the limit keeps it cheap.
-// `jumped` (when given) receives whether the name used a compression pointer.
+// `jumped_out` (when given) receives whether the name used a compression pointer.
 bool read_name(std::span<const std::uint8_t> msg, std::size_t pos, DnsName& out, std::size_t& end, Anomaly& anomaly,
                bool* jumped_out = nullptr) {
   out.size = 0;
