@@ -25,11 +25,11 @@ class ParallelAnalyzer {
   // The reader's own engine gets this share of a worker's load: flows are dealt by address pair with
   // weight kReaderShare for engine 0 and 1 for each other engine, because reading, decoding and dealing
   // every packet is the reader's other work. A constant, so that the split, and with it the output, is
-  // the same on every run. Chosen by the threads' waits on the 3 GiB ISP mix with two threads (3 runs
-  // each, once the reader decoded whole batches and prefetched ring slots): at 0.2 the reader waited
-  // 0.09-0.13 s on the full ring (the worker was the bottleneck), at 0.3 the worker waited 0.09-0.11 s
-  // on its empty ring, at 0.25 each waited 0.03-0.12 s. (Before those reader changes 0.2 balanced.)
-  static constexpr double kReaderShare = 0.25;
+  // the same on every run. Chosen by wall time and the threads' waits on the 3 GiB ISP mix with two
+  // threads (9 alternating runs each, stop 17): at 0.25 the reader waited 0.17-0.20 s on the full ring
+  // and the wall was 1.02-1.08 s; at 0.36 the waits were 0.07-0.08 s and the wall 0.96-0.97 s; at 0.39
+  // 0.98 s; at 0.42 the worker waited on its empty ring instead (0.05-0.06 s), walls 0.95-1.02 s.
+  static constexpr double kReaderShare = 0.36;
 
   // `threads` >= 1 threads in all: the calling thread (reader, writer and engine 0) and threads - 1
   // workers.
