@@ -96,6 +96,16 @@ class NaivePassiveDns {
   std::uint64_t evictions_ = 0;
 };
 
+// `count` addresses a.b.c.0, a.b.c.1, ...
+std::vector<IpAddress> ipv4_block(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t count) {
+  std::vector<IpAddress> out;
+  for (std::uint8_t i = 0; i < count; ++i) {
+    const std::uint8_t bytes[4] = {a, b, c, i};
+    out.push_back(IpAddress::v4(bytes));
+  }
+  return out;
+}
+
 // Every question the cache answers, against the model: each address's pool name, count of other
 // names and listed names at `at`, then the cache's size and evictions and the addresses of `asked`.
 // The per-address questions come first: size() and evictions() apply waiting answers themselves.
@@ -143,11 +153,7 @@ TEST(PassiveDns, AgreesWithANaiveModelUnderEvictionAndRefresh) {
         names.push_back(n);
       }
     }
-    std::vector<IpAddress> addrs;
-    for (std::uint8_t i = 0; i < 6; ++i) {
-      const std::uint8_t b[4] = {192, 0, 2, i};
-      addrs.push_back(IpAddress::v4(b));
-    }
+    const std::vector<IpAddress> addrs = ipv4_block(192, 0, 2, 6);
     Timestamp now{1'000'000'000'000};
     for (int step = 0; step < 6000; ++step) {
       now.ns += static_cast<std::int64_t>(rng() % 3) * 1'000'000'000;
@@ -185,11 +191,7 @@ TEST(PassiveDns, AgreesWithANaiveModelForAddressListsAndAnyBytes) {
       for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
       names.push_back(upper);
     }
-    std::vector<IpAddress> addrs;
-    for (std::uint8_t i = 0; i < 8; ++i) {
-      const std::uint8_t b[4] = {198, 51, 100, i};
-      addrs.push_back(IpAddress::v4(b));
-    }
+    const std::vector<IpAddress> addrs = ipv4_block(198, 51, 100, 8);
     Timestamp now{1'000'000'000'000};
     for (int step = 0; step < 4000; ++step) {
       now.ns += static_cast<std::int64_t>(rng() % 2) * 1'000'000'000;
