@@ -43,6 +43,8 @@ def main():
     ap.add_argument("--gen", required=True)
     ap.add_argument("--threads", default="2")
     ap.add_argument("--flows", default="12000", help="flows in the generated capture (long enough to hold 1 Gbit/s)")
+    ap.add_argument("--sanitized", action="store_true",
+                    help="the binary is an ASan/UBSan build: the libpcap fallback is replayed at a lower rate")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIP: needs root for network namespaces and AF_PACKET")
@@ -129,8 +131,10 @@ def main():
                 time.sleep(0.3)
                 # The libpcap fallback copies every frame twice (out of libpcap, into a worker's queue) and,
                 # in immediate mode, gets a ring of few large frames: it is replayed at half the rate (at
-                # 1 Gbit/s the ASan build dropped 0.8% and the release build, in one run of five, 0.08%).
-                want_mbps = 500 if method == "pcap" else 1000
+                # 1 Gbit/s the ASan build dropped 0.8% and the release build, in one run of five, 0.08%),
+                # and the ASan build at a quarter (at 500 Mbit/s it dropped 0.38%, 458 packets, in one
+                # run of six on a busy host). The AF_PACKET runs keep 1 Gbit/s in every build.
+                want_mbps = (250 if a.sanitized else 500) if method == "pcap" else 1000
                 mbps = rated_mbps(sh(*run_in, tcpreplay, "-i", "mwtx", "--mbps", str(want_mbps), tev).stdout)
                 check(mbps >= 0.9 * want_mbps, f"tls-evasion, {workers} worker(s): replayed at {mbps} Mbps")
                 time.sleep(1.0)
