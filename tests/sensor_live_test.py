@@ -133,7 +133,7 @@ def main():
                 # in immediate mode, gets a ring of few large frames: it is replayed at half the rate (at
                 # 1 Gbit/s the ASan build dropped 0.8% and the release build, in one run of five, 0.08%),
                 # and the ASan build at a quarter (at 500 Mbit/s it dropped 0.38%, 458 packets, in one
-                # run of six on a busy host). The AF_PACKET runs keep 1 Gbit/s in every build.
+                # run of seven on a busy host). The AF_PACKET runs keep 1 Gbit/s in every build.
                 want_mbps = (250 if a.sanitized else 500) if method == "pcap" else 1000
                 mbps = rated_mbps(sh(*run_in, tcpreplay, "-i", "mwtx", "--mbps", str(want_mbps), tev).stdout)
                 check(mbps >= 0.9 * want_mbps, f"tls-evasion, {workers} worker(s): replayed at {mbps} Mbps")
