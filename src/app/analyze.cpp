@@ -155,18 +155,15 @@ int run_analyze(const AnalyzeOptions& opt) {
     } else {
       detect::Engine engine(engine_config, sink, anomalies);
       std::vector<decode::PacketView> pkts(batch.size());
-      std::vector<detect::Engine::FlowLookup> flows(batch.size());
+      std::vector<detect::Engine::FlowLookup> flows;  // run_prefetched's scratch
       while (std::size_t n = (*source)->read_batch(batch)) {
         const std::size_t m = decode::decode_batch(std::span(batch).first(n), pkts, anomalies);
-        for (std::size_t i = 0; i < m; ++i) flows[i] = detect::Engine::lookup_of(pkts[i]);
-        // Decode and key the batch first, then look flows up a few packets behind the prefetches.
-        for (std::size_t i = 0; i < m; ++i) {
-          using E = detect::Engine;
-          if (i + E::kSlotAhead < m) engine.prefetch(flows[i + E::kSlotAhead], 0);
-          if (i + E::kEntryAhead < m) engine.prefetch(flows[i + E::kEntryAhead], 1);
-          engine.process(pkts[i], flows[i]);
-          (*source)->prefetch_step();
-        }
+        engine.run_prefetched(
+            m, flows, [&](std::size_t k) { return &pkts[k]; },
+            [&](std::size_t k, const detect::Engine::FlowLookup& flow) {
+              engine.process(pkts[k], flow);
+              (*source)->prefetch_step();
+            });
         progress.update((*source)->position_bytes(), engine.stats().packets);
       }
       engine.finish();

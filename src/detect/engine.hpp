@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include "core/anomaly.hpp"
 #include "core/flow_key.hpp"
@@ -222,6 +223,22 @@ class Engine {
       table_.prefetch_slot(flow.hash);
     else
       table_.prefetch_entry(flow.hash);
+  }
+  // Runs `n` items in order the way both pipelines run a batch: every packet is keyed first
+  // (`packet_of(k)`: item k's packet, or nullptr when the item is not one), then each item runs
+  // (`run(k, flow)`) while the flows of the packets kSlotAhead and kEntryAhead items later are
+  // prefetched. `flows` is scratch space the caller keeps between batches.
+  template <typename PacketOf, typename Run>
+  void run_prefetched(std::size_t n, std::vector<FlowLookup>& flows, PacketOf&& packet_of, Run&& run) {
+    if (flows.size() < n) flows.resize(n);
+    for (std::size_t k = 0; k < n; ++k) {
+      if (const decode::PacketView* p = packet_of(k)) flows[k] = lookup_of(*p);
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+      if (k + kSlotAhead < n && packet_of(k + kSlotAhead) != nullptr) prefetch(flows[k + kSlotAhead], 0);
+      if (k + kEntryAhead < n && packet_of(k + kEntryAhead) != nullptr) prefetch(flows[k + kEntryAhead], 1);
+      run(k, flows[k]);
+    }
   }
   // Timeouts at meta.now, due before packet meta.index.
   void tick(const PacketMeta& meta);

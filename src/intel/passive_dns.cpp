@@ -88,7 +88,7 @@ void PassiveDns::record(std::string_view name, std::span<const IpAddress> addres
   name = trim_dots(name);
   if (name.empty() || name.size() > kMaxName || config_.max_entries == 0 || addresses.empty()) return;
   // The name is lowercased and hashed once for all its addresses.
-  std::array<char, kMaxName + 8> lowered;
+  std::array<char, kMaxName> lowered;  // name_hash writes only the name's own bytes
   const std::uint64_t nh = name_hash(name, lowered.data());
   for (const IpAddress& address : addresses) {
     Pending& p = pending_[pending_size_++];

@@ -94,24 +94,15 @@ EventOrder run_item(detect::Engine& engine, const WorkItem& it, const detect::En
   return EventOrder{};
 }
 
-// Runs a span of work items in order, as the single pipeline runs a batch: every packet keyed first,
-// then each flow looked up a few items behind its prefetches (see Engine::prefetch). `flows` is
-// scratch space kept between calls. Returns how far the engine has got.
+// Runs a span of work items in order, as the single pipeline runs a batch (Engine::run_prefetched).
+// `flows` is scratch space kept between calls. Returns how far the engine has got.
 EventOrder run_items(detect::Engine& engine, std::span<const WorkItem> items,
                      std::vector<detect::Engine::FlowLookup>& flows) {
-  if (flows.size() < items.size()) flows.resize(items.size());
-  auto is_packet = [&](std::size_t k) { return items[k].kind == WorkItem::Kind::Packet; };
-  for (std::size_t k = 0; k < items.size(); ++k) {
-    if (is_packet(k)) flows[k] = detect::Engine::lookup_of(items[k].pkt);
-  }
   EventOrder reached{};
-  for (std::size_t k = 0; k < items.size(); ++k) {
-    using E = detect::Engine;
-    if (k + E::kSlotAhead < items.size() && is_packet(k + E::kSlotAhead)) engine.prefetch(flows[k + E::kSlotAhead], 0);
-    if (k + E::kEntryAhead < items.size() && is_packet(k + E::kEntryAhead))
-      engine.prefetch(flows[k + E::kEntryAhead], 1);
-    reached = run_item(engine, items[k], flows[k]);
-  }
+  engine.run_prefetched(
+      items.size(), flows,
+      [&](std::size_t k) { return items[k].kind == WorkItem::Kind::Packet ? &items[k].pkt : nullptr; },
+      [&](std::size_t k, const detect::Engine::FlowLookup& flow) { reached = run_item(engine, items[k], flow); });
   return reached;
 }
 

@@ -26,9 +26,10 @@ class ParallelAnalyzer {
   // weight kReaderShare for engine 0 and 1 for each other engine, because reading, decoding and dealing
   // every packet is the reader's other work. A constant, so that the split, and with it the output, is
   // the same on every run. Chosen by wall time and the threads' waits on the 3 GiB ISP mix with two
-  // threads (9 alternating runs each, stop 17): at 0.25 the reader waited 0.17-0.20 s on the full ring
-  // and the wall was 1.02-1.08 s; at 0.36 the waits were 0.07-0.08 s and the wall 0.96-0.97 s; at 0.39
-  // 0.98 s; at 0.42 the worker waited on its empty ring instead (0.05-0.06 s), walls 0.95-1.02 s.
+  // threads (three sets of 9 alternating runs, stop 17): at 0.25 the reader waited 0.15-0.20 s on the
+  // full ring and the wall was 1.02-1.08 s; at 0.36 it waited 0.07-0.09 s and the wall was 0.96-1.02 s
+  // (faster in each set); at 0.39 0.98 s; at 0.42 the worker waited on its empty ring instead
+  // (0.05-0.06 s), walls 0.95-1.02 s.
   static constexpr double kReaderShare = 0.36;
 
   // `threads` >= 1 threads in all: the calling thread (reader, writer and engine 0) and threads - 1
