@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "model/cesnet_csv.hpp"
 #include "model/flow_features.hpp"
@@ -218,6 +220,67 @@ TEST(FlowFeatures, TimeFeaturesEqualLibmLog1pExactlyOnBothSidesOfTheTable) {
     EXPECT_EQ(at("log_reply_ms"), libm_log1p(g)) << gap;
     EXPECT_EQ(at("log_gap_ms"), libm_log1p(g)) << gap;
     EXPECT_EQ(at("mean_log_iat"), (libm_log1p(g) + libm_log1p(g)) / 2) << gap;
+  }
+}
+
+// The features that need an order (modes, distinct sizes, medians) are computed by counting; a sort
+// of the sample, as the training script does it, must give the same bits. Random flows with many ties
+// (a few sizes, equal times) and without (any size, spread times), every length up to a full sample.
+TEST(FlowFeatures, CountedModesAndMediansEqualSortedOnes) {
+  std::mt19937 rng(20261121);
+  auto lower_median = [](std::vector<double> v) {
+    if (v.empty()) return -1.0;
+    std::sort(v.begin(), v.end());
+    return std::log1p(v[(v.size() - 1) / 2]);
+  };
+  auto max_run = [](std::vector<std::int64_t> v) {
+    std::sort(v.begin(), v.end());
+    std::size_t best = 0, run = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      run = i > 0 && v[i] == v[i - 1] ? run + 1 : 1;
+      best = std::max(best, run);
+    }
+    return best;
+  };
+  for (int round = 0; round < 4000; ++round) {
+    const bool ties = round % 2 == 0;
+    const int n = 2 + static_cast<int>(rng() % 29);
+    FlowSample s;
+    std::int64_t t = 1'000;
+    for (int i = 0; i < n; ++i) {
+      const bool up = rng() % 3 != 0;
+      const auto size = static_cast<std::uint32_t>(ties ? 40u + 20u * (rng() % 3) : 1u + rng() % 65'535u);
+      t += ties ? static_cast<std::int64_t>(rng() % 3) : static_cast<std::int64_t>(rng() % 20'000);
+      s.add_ms(up, size, t);
+    }
+    std::vector<std::int64_t> all, ups, downs;
+    std::vector<double> iats, replies, gaps;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const std::int64_t key = s.from_initiator(i) ? s.payload(i) : -static_cast<std::int64_t>(s.payload(i)) - 1;
+      all.push_back(key);
+      (s.from_initiator(i) ? ups : downs).push_back(key);
+      if (i == 0) continue;
+      const auto gap = static_cast<double>(s.offset_ms(i) - s.offset_ms(i - 1));
+      iats.push_back(gap);
+      if (!s.from_initiator(i) && s.from_initiator(i - 1)) replies.push_back(gap);
+      if (s.from_initiator(i) && !s.from_initiator(i - 1)) gaps.push_back(gap);
+    }
+    std::vector<std::int64_t> distinct = all;
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    const FeatureVector f = compute_features(s, 50, 50);
+    auto at = [&](std::string_view name) { return feature(f, name); };
+    const auto nd = static_cast<double>(s.size());
+    SCOPED_TRACE(round);
+    EXPECT_EQ(at("mode_frac"), static_cast<double>(max_run(all)) / nd);
+    EXPECT_EQ(at("distinct_frac"), static_cast<double>(distinct.size()) / nd);
+    EXPECT_EQ(at("up_mode_frac"),
+              ups.empty() ? 0.0 : static_cast<double>(max_run(ups)) / static_cast<double>(ups.size()));
+    EXPECT_EQ(at("down_mode_frac"),
+              downs.empty() ? 0.0 : static_cast<double>(max_run(downs)) / static_cast<double>(downs.size()));
+    EXPECT_EQ(at("log_iat_median_ms"), lower_median(iats));
+    EXPECT_EQ(at("log_reply_ms"), lower_median(replies));
+    EXPECT_EQ(at("log_gap_ms"), lower_median(gaps));
   }
 }
 
