@@ -76,6 +76,17 @@ void Engine::process(const PacketView& pkt, const PacketMeta& meta, const FlowLo
   const Direction dir = flow.dir;
   const FlowKey& key = flow.key;
   const std::uint64_t hash = flow.hash;
+  if (pkt.proto == decode::kProtoUdp && (pkt.sport == 53 || pkt.dport == 53)) {
+    // DNS over UDP: each message stands alone (a query and its answer, on a fresh source port each
+    // time), so it is read as it comes and never enters the flow table. Kept as flows, these
+    // transactions were most of the table (57% of the flows and 72% of the peak open flows of the
+    // 1 GiB ISP mix) for nothing any detection reads.
+    if (!pkt.payload.empty()) {
+      const DnsFlow owner{hash, pkt.ts};
+      handle_dns(&owner, pkt);
+    }
+    return;
+  }
   Table::Entry* e = table_.find(key, hash);
   if (e == nullptr) {
     if (table_.full()) evict_one();
@@ -95,8 +106,6 @@ void Engine::process(const PacketView& pkt, const PacketMeta& meta, const FlowLo
     handle_tcp(*e, pkt, dir);
     if (config_.flow_model && !fs.model_done) observe_for_model(*e, pkt, dir);
     table_.move_to(*e, list_of(*e));
-  } else if (pkt.proto == decode::kProtoUdp && (pkt.sport == 53 || pkt.dport == 53) && !pkt.payload.empty()) {
-    handle_dns(e, pkt);
   }
 }
 
@@ -168,7 +177,8 @@ void Engine::handle_tcp(Table::Entry& e, const PacketView& pkt, Direction dir) {
 
   if (pkt.payload.empty()) return;
   if (pkt.sport == 53 || pkt.dport == 53) {
-    handle_tcp_dns(&e, pkt);
+    const DnsFlow owner{e.hash, fs.first_seen};
+    handle_tcp_dns(&owner, pkt);
     return;
   }
   // Live, several workers: the answer naming this server may have arrived since the endpoint check.
@@ -330,19 +340,19 @@ void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
   }
 }
 
-// `e` is the flow when this worker owns the packet, nullptr when it only observes it: then the
-// message may feed shared knowledge but is neither counted nor alerted on.
-void Engine::handle_dns(const Table::Entry* e, const PacketView& pkt) {
+// `owner` is the message's flow when this worker owns the packet, nullptr when it only observes it:
+// then the message may feed shared knowledge but is neither counted nor alerted on.
+void Engine::handle_dns(const DnsFlow* owner, const PacketView& pkt) {
   Anomaly anomaly{};
   auto& msg = *dns_;
   if (protocols::dns::parse_message(pkt.payload, msg, anomaly) != protocols::dns::DnsStatus::Parsed) {
-    if (e) anomalies_.add(anomaly);
+    if (owner) anomalies_.add(anomaly);
     return;
   }
-  handle_dns_message(e, msg, pkt);
+  handle_dns_message(owner, msg, pkt);
 }
 
-void Engine::handle_tcp_dns(const Table::Entry* e, const PacketView& pkt) {
+void Engine::handle_tcp_dns(const DnsFlow* owner, const PacketView& pkt) {
   // DNS over TCP: each segment is framed on its own (2-byte length, message). Answers in practice
   // fit one segment; a message split across segments is skipped, never misread.
   std::span<const std::uint8_t> rest = pkt.payload;
@@ -353,21 +363,21 @@ void Engine::handle_tcp_dns(const Table::Entry* e, const PacketView& pkt) {
     auto st = protocols::dns::next_tcp_message(rest, body, consumed, anomaly);
     if (st == protocols::dns::DnsStatus::NeedMore) return;
     if (st == protocols::dns::DnsStatus::Malformed) {
-      if (e) anomalies_.add(anomaly);
+      if (owner) anomalies_.add(anomaly);
       return;
     }
     auto& msg = *dns_;
     if (protocols::dns::parse_message(body, msg, anomaly) != protocols::dns::DnsStatus::Parsed) {
-      if (e) anomalies_.add(anomaly);
+      if (owner) anomalies_.add(anomaly);
       return;
     }
-    handle_dns_message(e, msg, pkt);
+    handle_dns_message(owner, msg, pkt);
     rest = rest.subspan(consumed);
   }
 }
 
-void Engine::handle_dns_message(const Table::Entry* e, const protocols::dns::DnsMessage& msg, const PacketView& pkt) {
-  if (e) ++stats_.dns_messages;
+void Engine::handle_dns_message(const DnsFlow* owner, const protocols::dns::DnsMessage& msg, const PacketView& pkt) {
+  if (owner) ++stats_.dns_messages;
   if (!msg.has_question) return;
   // Whether the name is a pool's is decided once here, so the per-flow passive-DNS question is cheap.
   const auto pool = ctx_.pools->match(msg.question.name.view());
@@ -379,7 +389,7 @@ void Engine::handle_dns_message(const Table::Entry* e, const protocols::dns::Dns
       stats_.dns_answers_cached += chain.address_list().size();
     }
   }
-  if (!e) return;  // observed for the cache only: another worker owns the flow
+  if (!owner) return;  // observed for the cache only: another worker owns the flow
   if (!pool) return;
   ++stats_.dns_pool_lookups;
   // The host that asked is the would-be miner: the query's sender, or the response's receiver.
@@ -398,9 +408,9 @@ void Engine::handle_dns_message(const Table::Entry* e, const protocols::dns::Dns
   of.miner_port = msg.is_response ? pkt.dport : pkt.sport;
   of.pool_port = msg.is_response ? pkt.sport : pkt.dport;
   of.proto = pkt.proto;
-  of.start = e->payload.first_seen;
+  of.start = owner->first_seen;
   of.end = pkt.ts;
-  of.flow_id = flow_id_of(*e);
+  of.flow_id = flow_id_of(owner->hash, owner->first_seen);
   emit_alert(of, s, pkt.ts);
 }
 
@@ -478,9 +488,9 @@ void Engine::score_flow(Table::Entry& e, Timestamp ts) {
   }
 }
 
-std::uint64_t Engine::flow_id_of(const Table::Entry& e) {
+std::uint64_t Engine::flow_id_of(std::uint64_t hash, Timestamp first_seen) {
   // Suricata-style flow id: stable for the flow, positive and exact in a JSON double (< 2^53).
-  return (e.hash ^ (static_cast<std::uint64_t>(e.payload.first_seen.ns) * 0x9E3779B97F4A7C15ull)) & ((1ull << 51) - 1);
+  return (hash ^ (static_cast<std::uint64_t>(first_seen.ns) * 0x9E3779B97F4A7C15ull)) & ((1ull << 51) - 1);
 }
 
 OrientedFlow Engine::orient(const Table::Entry& e, const MiningSession& s) const {

@@ -294,9 +294,15 @@ class Engine {
   using Table = flow::FlowTable<FlowState, kListCount>;
 
   void handle_tcp(Table::Entry& e, const decode::PacketView& pkt, Direction dir);
-  void handle_dns(const Table::Entry* e, const decode::PacketView& pkt);
-  void handle_dns_message(const Table::Entry* e, const protocols::dns::DnsMessage& msg, const decode::PacketView& pkt);
-  void handle_tcp_dns(const Table::Entry* e, const decode::PacketView& pkt);
+  // The flow a DNS message came in, when this engine owns it (nullptr: observed for the caches only).
+  // DNS over UDP is read message by message and keeps no flow entry: its flow is the packet's.
+  struct DnsFlow {
+    std::uint64_t hash;
+    Timestamp first_seen;
+  };
+  void handle_dns(const DnsFlow* owner, const decode::PacketView& pkt);
+  void handle_dns_message(const DnsFlow* owner, const protocols::dns::DnsMessage& msg, const decode::PacketView& pkt);
+  void handle_tcp_dns(const DnsFlow* owner, const decode::PacketView& pkt);
   // Destination signals for a TCP flow: an address a pool name resolved to, an intel-listed address
   // or endpoint, a pool this host already mined on. Demoted when the address is shared with names
   // that are not pools or the ClientHello names another site.
@@ -328,7 +334,8 @@ class Engine {
   void emit_alert(const OrientedFlow& of, const MiningSession& s, Timestamp ts);
   void emit_session(const OrientedFlow& of, const MiningSession& s);
   OrientedFlow orient(const Table::Entry& e, const MiningSession& s) const;
-  static std::uint64_t flow_id_of(const Table::Entry& e);
+  static std::uint64_t flow_id_of(const Table::Entry& e) { return flow_id_of(e.hash, e.payload.first_seen); }
+  static std::uint64_t flow_id_of(std::uint64_t hash, Timestamp first_seen);
 
   EngineConfig config_;
   EventSink& sink_;

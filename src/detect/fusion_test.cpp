@@ -316,6 +316,31 @@ TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsOnceMoreWhenTheFlowEnds) {
   });
 }
 
+TEST_F(FusionTest, DnsOverUdpIsReadPerMessageAndKeepsNoFlow) {
+  // A look-up of a pool name over UDP: the asker is alerted on as a would-be miner, the answer is
+  // cached, and the transaction leaves nothing in the flow table (it would only wait for its timeout).
+  udp_dns("10.0.0.7", dns_response("xmr.supportxmr.com", "", "203.0.113.9", 300));
+  udp_dns("10.0.0.8", dns_response("www.example.org", "", "198.51.100.4", 300));
+  EXPECT_EQ(engine_->stats().flows, 0u);
+  EXPECT_EQ(engine_->stats().peak_open_flows, 0u);
+  EXPECT_EQ(engine_->stats().dns_messages, 2u);
+  EXPECT_EQ(engine_->stats().dns_answers_cached, 2u);
+  ASSERT_EQ(sink_.alerts.size(), 1u);
+  const OrientedFlow& f = sink_.alerts[0];
+  EXPECT_EQ(f.miner, ip("10.0.0.7"));
+  EXPECT_EQ(f.pool, ip("10.9.9.9"));
+  EXPECT_EQ(f.start, f.end) << "the message is the whole flow";
+  EXPECT_NE(f.flow_id, 0u);
+  // The cached answer still names the pool for a later flow; DNS over TCP is a flow like any other.
+  tls_flow("10.0.0.7", 50002, "203.0.113.9", 443, "");
+  tcp_dns("10.0.0.8", dns_response("www.example.org", "", "198.51.100.5", 300));
+  engine_->finish();
+  ASSERT_EQ(sink_.sessions.size(), 1u);
+  EXPECT_TRUE(has_evidence(sink_.sessions[0], "intel.pool-address-dns"));
+  EXPECT_EQ(engine_->stats().flows, 2u);
+  EXPECT_EQ(engine_->stats().dns_messages, 3u);
+}
+
 TEST_F(FusionTest, DnsOverTcpFeedsTheCacheToo) {
   tcp_dns("10.0.0.6", dns_response("pool.hashvault.pro", "", "203.0.113.8", 300));
   tls_flow("10.0.0.6", 50001, "203.0.113.8", 3333, "");
