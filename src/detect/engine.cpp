@@ -264,6 +264,8 @@ namespace {
 // Why a destination signal is demoted, or "".
 std::string why_shared(ServerName sni, std::size_t other_names) {
   if (sni == ServerName::Other) return "; demoted: the ClientHello names another site";
+  if (other_names >= intel::PassiveDns::kOtherNames)
+    return fmt::format("; demoted: the address also answers for {} or more other names", other_names);
   if (other_names > 0) return fmt::format("; demoted: the address also answers for {} other name(s)", other_names);
   return {};
 }

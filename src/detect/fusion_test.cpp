@@ -492,24 +492,20 @@ TEST(FusionConfig, ReadsWeightsAndRejectsBadOnes) {
   EXPECT_DOUBLE_EQ(FusionConfig{}.flow_model_weight(1.0), 0.8);
 }
 
-TEST(PassiveDns, BoundedLruWithTtlByPacketTime) {
+TEST(PassiveDns, BoundedByAddressesLeastRecentlyWrittenFirstWithTtlByPacketTime) {
   intel::PassiveDns d({.max_entries = 3, .grace = std::chrono::seconds{0}});
   const Timestamp t0{1'000'000'000'000};
-  d.record("a.example", ip("192.0.2.1"), 60, t0);
-  d.record("b.example", ip("192.0.2.1"), 60, t0);
-  d.record("a.example", ip("192.0.2.2"), 60, t0);
-  d.record("a.example", ip("192.0.2.1"), 60, t0);  // refresh: now the newest
-  d.record("c.example", ip("192.0.2.3"), 60, t0);  // evicts b.example (the least recently written)
+  d.record("a.pool.example", ip("192.0.2.1"), 60, t0, true);
+  d.record("b.pool.example", ip("192.0.2.2"), 60, t0, true);
+  d.record("c.pool.example", ip("192.0.2.3"), 60, t0, true);
+  d.record("A.Pool.Example.", ip("192.0.2.1"), 60, t0, true);  // the same name: 192.0.2.1 is the newest
+  d.record("d.pool.example", ip("192.0.2.4"), 60, t0, true);   // evicts 192.0.2.2, the least recently written
   EXPECT_EQ(d.size(), 3u);
   EXPECT_EQ(d.evictions(), 1u);
-  std::vector<std::string> names;
-  d.names_for(ip("192.0.2.1"), t0, [&](std::string_view n) {
-    names.emplace_back(n);
-    return true;
-  });
-  EXPECT_EQ(names, std::vector<std::string>{"a.example"});
-  EXPECT_EQ(d.addresses_for("A.Example.", t0), (std::vector<IpAddress>{ip("192.0.2.1"), ip("192.0.2.2")}));
-  EXPECT_TRUE(d.addresses_for("a.example", t0 + std::chrono::seconds{61}).empty()) << "expired by packet time";
+  EXPECT_EQ(d.lookup(ip("192.0.2.1"), t0).pool_name, "a.pool.example");
+  EXPECT_EQ(d.lookup(ip("192.0.2.2"), t0).pool_name, "");
+  EXPECT_EQ(d.lookup(ip("192.0.2.4"), t0 + std::chrono::seconds{60}).pool_name, "d.pool.example");
+  EXPECT_EQ(d.lookup(ip("192.0.2.4"), t0 + std::chrono::seconds{61}).pool_name, "") << "expired by packet time";
 }
 
 TEST(PassiveDns, LookupSeparatesPoolNamesFromOtherNames) {
@@ -518,30 +514,38 @@ TEST(PassiveDns, LookupSeparatesPoolNamesFromOtherNames) {
   const IpAddress cdn = ip("198.51.100.7");
   d.record("old.pool.example", cdn, 30, t0, true);
   d.record("new.pool.example", cdn, 600, t0 + std::chrono::seconds{1}, true);
-  for (int i = 0; i < 100; ++i) d.record(fmt::format("site{}.example", i), cdn, i < 50 ? 10 : 600, t0);
+  d.record("one.example", cdn, 10, t0);
   auto names = d.lookup(cdn, t0 + std::chrono::seconds{2});
   EXPECT_EQ(names.pool_name, "new.pool.example") << "the newest valid pool name";
-  EXPECT_EQ(names.other_names, 100u) << "a CDN address: shared";
+  EXPECT_EQ(names.other_names, 1u) << "shared with one other name";
+  names = d.lookup(cdn, t0 + std::chrono::seconds{11});
+  EXPECT_EQ(names.other_names, 0u) << "the other name expired";
+  // A CDN address answers for many names; the newest few are kept ("that many or more").
+  for (int i = 0; i < 100; ++i) d.record(fmt::format("site{}.example", i), cdn, i < 98 ? 10 : 600, t0);
   names = d.lookup(cdn, t0 + std::chrono::seconds{100});
   EXPECT_EQ(names.pool_name, "new.pool.example");
-  EXPECT_EQ(names.other_names, 100u) << "still shared: half its names are valid";
+  EXPECT_EQ(names.other_names, intel::PassiveDns::kOtherNames) << "still shared: its newest names are valid";
   names = d.lookup(cdn, t0 + std::chrono::seconds{700});
   EXPECT_EQ(names.pool_name, "");
   EXPECT_EQ(names.other_names, 0u) << "every name expired";
   EXPECT_EQ(d.lookup(ip("192.0.2.9"), t0).pool_name, "");
-  // Eviction unlinks an entry from its address's list: a full cache keeps answering correctly.
-  intel::PassiveDns small({.max_entries = 2, .grace = std::chrono::seconds{0}});
+  // The newest pool names are kept: a third pushes out the oldest, and its text with it.
+  d.record("third.pool.example", cdn, 600, t0 + std::chrono::seconds{2}, true);
+  names = d.lookup(cdn, t0 + std::chrono::seconds{3});
+  EXPECT_EQ(names.pool_name, "third.pool.example");
+  d.record("new.pool.example", cdn, 5, t0 + std::chrono::seconds{3}, true);  // refresh keeps the later expiry
+  names = d.lookup(cdn, t0 + std::chrono::seconds{500});
+  EXPECT_EQ(names.pool_name, "new.pool.example");
+  // Eviction drops the whole address; its pool names' texts go when no address keeps them.
+  intel::PassiveDns small({.max_entries = 1, .grace = std::chrono::seconds{0}});
   small.record("a.pool.example", cdn, 60, t0, true);
-  small.record("x.example", cdn, 60, t0);
-  small.record("y.example", cdn, 60, t0);  // evicts a.pool.example
-  names = small.lookup(cdn, t0);
-  EXPECT_EQ(names.pool_name, "");
-  EXPECT_EQ(names.other_names, 2u);
-  small.record("A.Pool.Example.", cdn, 60, t0, true);  // evicts x.example
-  names = small.lookup(cdn, t0);
-  EXPECT_EQ(names.pool_name, "a.pool.example");
-  EXPECT_EQ(names.other_names, 1u);
-  EXPECT_EQ(small.size(), 2u);
+  small.record("x.example", ip("192.0.2.8"), 60, t0);  // evicts cdn
+  EXPECT_EQ(small.lookup(cdn, t0).pool_name, "");
+  EXPECT_EQ(small.lookup(ip("192.0.2.8"), t0).other_names, 1u);
+  small.record("A.Pool.Example.", cdn, 60, t0, true);  // evicts 192.0.2.8
+  EXPECT_EQ(small.lookup(cdn, t0).pool_name, "a.pool.example");
+  EXPECT_EQ(small.lookup(cdn, t0).other_names, 0u);
+  EXPECT_EQ(small.size(), 1u);
   EXPECT_EQ(small.evictions(), 2u);
 }
 
