@@ -270,6 +270,54 @@ TEST_F(EngineTest, FindsGetworkOverHttpWhenTheCaptureJoinsInTheMiddleOfAResponse
   EXPECT_EQ(sink.sessions[0].agent, "bfgminer/5.5.0");
 }
 
+// HTTP is parsed where the segments lie and only a message cut across them is held: the session must
+// not depend on where the cuts fall, down to one byte per segment (a direction's framing waits until
+// its first bytes can tell). Two pipelined getwork requests, responses with bodies, and a junk line
+// the parser resynchronises after.
+TEST(EngineHttp, TheSessionIsTheSameWhereverTheSegmentsAreCut) {
+  const std::string body1 = R"({"method":"getwork","params":[],"id":1})";
+  const std::string body2 = R"({"method":"getwork","params":["00000001deadbeef"],"id":2})";
+  const std::string request =
+      "POST / HTTP/1.1\r\nHost: pool.example:8332\r\nUser-Agent: cgminer/4.10.0\r\n"
+      "Authorization: Basic cmlnNy53b3JrZXI6eA==\r\nContent-Type: application/json\r\n"
+      "X-Mining-Extensions: longpoll midstate rollntime\r\n"
+      "Content-Length: ";
+  const std::string client = request + std::to_string(body1.size()) + "\r\n\r\n" + body1 + request +
+                             std::to_string(body2.size()) + "\r\n\r\n" + body2;
+  const std::string reply =
+      R"({"result":{"data":"00000001","target":"ffffffffffffffffffffffffffffffffffffffffffffffffffffffff00000000"},"error":null,"id":1})";
+  const std::string server =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Long-Polling: /LP\r\nContent-Length: " +
+      std::to_string(reply.size()) + "\r\n\r\n" + reply + "garbage\r\n" +
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  auto run = [&](std::size_t chunk) {
+    RecordingSink sink;
+    AnomalyCounters anomalies;
+    Engine engine{EngineConfig{}, sink, anomalies};
+    Conn c(engine, "10.0.0.9", 52002, "198.51.100.12", 8332);
+    c.handshake();
+    c.data(true, client, chunk);
+    c.data(false, server, chunk);
+    c.fin();
+    engine.finish();
+    return sink.sessions;
+  };
+  const auto whole = run(0);
+  ASSERT_EQ(whole.size(), 1u);
+  EXPECT_EQ(whole[0].family, protocols::Family::HttpGetwork);
+  EXPECT_EQ(whole[0].agent, "cgminer/4.10.0");
+  EXPECT_EQ(whole[0].login, "rig7.worker");
+  for (std::size_t chunk : {1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 13u, 50u, 113u, 200u, 333u}) {
+    SCOPED_TRACE(chunk);
+    const auto cut = run(chunk);
+    ASSERT_EQ(cut.size(), 1u);
+    EXPECT_EQ(cut[0].family, whole[0].family);
+    EXPECT_EQ(cut[0].agent, whole[0].agent);
+    EXPECT_EQ(cut[0].login, whole[0].login);
+    EXPECT_EQ(cut[0].messages, whole[0].messages);
+  }
+}
+
 TEST_F(EngineTest, StaysSilentOnEthereumNodeWeb3RpcOverHttp) {
   Conn c(engine, "10.0.0.8", 52001, "127.0.0.1", 8545);
   c.handshake();
@@ -325,20 +373,26 @@ std::string client_hello(std::string_view sni) {
 }
 
 TEST_F(EngineTest, ReportsATlsSessionWhoseServerNameIsAKnownPool) {
-  Conn c(engine, "10.0.0.20", 50000, "198.51.100.20", 443);
-  c.handshake();
-  std::string hello = client_hello("gulf.moneroocean.stream");
-  c.data(true, hello, 40);  // split across segments
-  c.data(false, std::string_view("\x16\x03\x03\x00\x02\x02\x00", 7));
-  c.data(true, std::string_view("\x17\x03\x03\x00\x03"
-                                "abc",
-                                8));
-  c.fin();
-  engine.finish();
-  ASSERT_EQ(sink.sessions.size(), 1u);
-  EXPECT_EQ(sink.sessions[0].family, protocols::Family::Tls);
-  EXPECT_EQ(sink.sessions[0].flow.miner, ip("10.0.0.20"));
-  EXPECT_EQ(sink.sessions[0].pool_host, "gulf.moneroocean.stream");
+  // Split across segments of 40 bytes, and of one byte: the first byte alone cannot say it is TLS.
+  for (std::size_t chunk : {40u, 1u}) {
+    SCOPED_TRACE(chunk);
+    RecordingSink out;
+    Engine e{EngineConfig{}, out, anomalies};
+    Conn c(e, "10.0.0.20", 50000, "198.51.100.20", 443);
+    c.handshake();
+    std::string hello = client_hello("gulf.moneroocean.stream");
+    c.data(true, hello, chunk);
+    c.data(false, std::string_view("\x16\x03\x03\x00\x02\x02\x00", 7));
+    c.data(true, std::string_view("\x17\x03\x03\x00\x03"
+                                  "abc",
+                                  8));
+    c.fin();
+    e.finish();
+    ASSERT_EQ(out.sessions.size(), 1u);
+    EXPECT_EQ(out.sessions[0].family, protocols::Family::Tls);
+    EXPECT_EQ(out.sessions[0].flow.miner, ip("10.0.0.20"));
+    EXPECT_EQ(out.sessions[0].pool_host, "gulf.moneroocean.stream");
+  }
 }
 
 TEST_F(EngineTest, StaysSilentOnTlsToOrdinaryOrAllowListedSites) {

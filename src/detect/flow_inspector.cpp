@@ -15,11 +15,23 @@ bool starts_with(std::span<const std::uint8_t> b, std::string_view s) {
   return b.size() >= s.size() && std::memcmp(b.data(), s.data(), s.size()) == 0;
 }
 
+constexpr std::string_view kHttpStarts[] = {"POST ", "GET ", "PUT ", "HEAD ", "OPTIONS ", "HTTP/1."};
+
 bool looks_like_http(std::span<const std::uint8_t> b) {
-  for (std::string_view m : {"POST ", "GET ", "PUT ", "HEAD ", "OPTIONS ", "HTTP/1."}) {
+  for (std::string_view m : kHttpStarts) {
     if (starts_with(b, m)) return true;
   }
   return false;
+}
+
+// Too few bytes to choose a direction's framing: the start of an HTTP message or of a TLS record that
+// the next bytes may still complete. (A first segment of one byte must not decide that a stream is
+// JSON lines or binary: tiny segments would hide HTTP mining and server names.)
+bool too_short_to_frame(std::span<const std::uint8_t> b) {
+  for (std::string_view m : kHttpStarts) {
+    if (b.size() < m.size() && std::memcmp(b.data(), m.data(), b.size()) == 0) return true;
+  }
+  return b.size() < 2 && b[0] == 0x16;
 }
 
 // Text protocols (JSON-RPC lines) have no control bytes other than tab, CR and LF.
@@ -60,7 +72,18 @@ void FlowInspector::on_data(Direction dir, std::span<const std::uint8_t> bytes, 
   now_ = ts;
   if (state_ == AppState::Undecided) inspected_ += bytes.size();
   auto& side = sides_[static_cast<std::size_t>(dir)];
+  std::string joined;  // bytes held back while the framing was undecided, and these
   if (side.framing == Framing::Unknown) {
+    if (!side.buffer.empty()) {
+      joined = std::move(side.buffer);
+      side.buffer.clear();
+      joined.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      bytes = {reinterpret_cast<const std::uint8_t*>(joined.data()), joined.size()};
+    }
+    if (too_short_to_frame(bytes)) {
+      side.buffer.assign(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+      return;
+    }
     bytes = choose_framing(dir, bytes);
     if (state_ == AppState::Rejected || bytes.empty()) return;
   }
@@ -196,27 +219,44 @@ void FlowInspector::feed_http(Direction dir, std::span<const std::uint8_t> bytes
     bytes = bytes.subspan(static_cast<std::size_t>(k));
     if (bytes.empty()) return;
   }
-  s.buffer.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  // Messages are parsed where they lie; only the start of one cut across deliveries is held (copied)
+  // until the rest comes. Most messages arrive whole: a copy of every delivery (a response's first
+  // segment, ~1.4 KB) cost more than parsing its header.
+  const bool held = !s.buffer.empty();
+  if (held) s.buffer.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::span<const std::uint8_t> stream =
+      held ? std::span<const std::uint8_t>{reinterpret_cast<const std::uint8_t*>(s.buffer.data()), s.buffer.size()}
+           : bytes;
+  // What is left of `stream` becomes the held part.
+  auto hold_rest = [&] {
+    if (held) {
+      s.buffer.erase(0, static_cast<std::size_t>(reinterpret_cast<const char*>(stream.data()) - s.buffer.data()));
+    } else {
+      s.buffer.assign(reinterpret_cast<const char*>(stream.data()), stream.size());
+    }
+  };
   auto role = s.is_request ? protocols::http::Role::Request : protocols::http::Role::Response;
-  while (!s.buffer.empty() && state_ != AppState::Rejected) {
+  while (!stream.empty()) {
     protocols::http::HttpMessage msg;
     std::size_t consumed = 0;
     Anomaly anomaly{};
-    std::span<const std::uint8_t> stream{reinterpret_cast<const std::uint8_t*>(s.buffer.data()), s.buffer.size()};
     auto st = protocols::http::parse_message(stream, role, msg, consumed, anomaly);
     if (st == protocols::http::HttpStatus::NeedMore) {
-      if (s.buffer.size() > ctx_->config.max_line_bytes + 16 * 1024) {
+      if (stream.size() > ctx_->config.max_line_bytes + 16 * 1024) {
         note_malformed(Anomaly::HttpHeaderTooLong);
         s.buffer.clear();
+        return;
       }
+      hold_rest();
       return;
     }
     if (st == protocols::http::HttpStatus::Malformed) {
       note_malformed(anomaly);
+      if (state_ == AppState::Rejected) return;
       // Resynchronise at the next message start in what we hold, if any.
-      std::string_view held{s.buffer};
       std::size_t next = std::string_view::npos;
-      for (std::size_t pos = held.find('\n'); pos != std::string_view::npos; pos = held.find('\n', pos + 1)) {
+      const std::string_view held_text{reinterpret_cast<const char*>(stream.data()), stream.size()};
+      for (std::size_t pos = held_text.find('\n'); pos != std::string_view::npos; pos = held_text.find('\n', pos + 1)) {
         if (looks_like_http(stream.subspan(pos + 1))) {
           next = pos + 1;
           break;
@@ -227,7 +267,7 @@ void FlowInspector::feed_http(Direction dir, std::span<const std::uint8_t> bytes
         s.framing = Framing::Unknown;
         return;
       }
-      s.buffer.erase(0, next);
+      stream = stream.subspan(next);
       continue;
     }
     ++rpc_lines_;
@@ -236,13 +276,15 @@ void FlowInspector::feed_http(Direction dir, std::span<const std::uint8_t> bytes
     if (protocols::http::interpret(msg, role, ctx_->json, mm, a2) == protocols::ParseStatus::Parsed) {
       handle_message(dir, mm);
     }
-    if (consumed >= s.buffer.size()) {
-      s.skip = consumed - s.buffer.size();
-      s.buffer.clear();
+    if (consumed >= stream.size()) {
+      s.skip = consumed - stream.size();
+      stream = {};
     } else {
-      s.buffer.erase(0, consumed);
+      stream = stream.subspan(consumed);
     }
+    if (state_ == AppState::Rejected) return;
   }
+  hold_rest();
 }
 
 void FlowInspector::feed_tls_hello(Direction dir, std::span<const std::uint8_t> bytes) {
