@@ -34,6 +34,7 @@ struct FileCloser {
 void add_run(detect::EngineStats& to, const detect::EngineStats& s) {
   to.add_counters(s);
   to.peak_open_flows = std::max(to.peak_open_flows, s.peak_open_flows);
+  to.peak_concurrent_flows = std::max(to.peak_concurrent_flows, s.peak_concurrent_flows);
   to.peak_open_inspections = std::max(to.peak_open_inspections, s.peak_open_inspections);
 }
 
@@ -41,12 +42,13 @@ bool write_stats(const std::string& path, const detect::EngineStats& s, std::siz
                  const std::vector<pipeline::ParallelAnalyzer::EngineShare>& shares) {
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (!f) return false;
-  fmt::print(f,
-             "{{\"threads\":{},\"packets\":{},\"bytes\":{},\"flows\":{},\"peak_open_flows\":{},"
-             "\"tcp_flows_inspected\":{},\"peak_open_inspections\":{},\"mining_flows\":{},\"dns_messages\":{},"
-             "\"flows_evicted\":{},\"mining_flows_evicted\":{}",
-             threads, s.packets, s.bytes, s.flows, s.peak_open_flows, s.tcp_flows_inspected, s.peak_open_inspections,
-             s.mining_flows, s.dns_messages, s.flows_evicted, s.mining_flows_evicted);
+  fmt::print(
+      f,
+      "{{\"threads\":{},\"packets\":{},\"bytes\":{},\"flows\":{},\"peak_open_flows\":{},\"peak_concurrent_flows\":{},"
+      "\"tcp_flows_inspected\":{},\"peak_open_inspections\":{},\"mining_flows\":{},\"dns_messages\":{},"
+      "\"flows_evicted\":{},\"mining_flows_evicted\":{}",
+      threads, s.packets, s.bytes, s.flows, s.peak_open_flows, s.peak_concurrent_flows, s.tcp_flows_inspected,
+      s.peak_open_inspections, s.mining_flows, s.dns_messages, s.flows_evicted, s.mining_flows_evicted);
   if (!shares.empty()) {
     // Per engine of the parallel pipeline (0: the reader's): its packets and flows, its thread's CPU and
     // how long that thread waited for the others.

@@ -156,8 +156,12 @@ struct EngineStats {
   std::uint64_t mining_flows_evicted = 0;  // only when nothing else was left to evict
   std::uint64_t dns_observed = 0;          // DNS packets of other workers' flows seen for the caches
   std::uint64_t dns_late_names = 0;        // pool names found only by a late re-check (live, several workers)
-  std::uint64_t peak_open_flows = 0;       // most flows open at once
-  std::uint64_t open_inspections = 0;      // TCP flows holding reassembly/inspection state now
+  std::uint64_t peak_open_flows = 0;       // most flows open at once (in the flow table)
+  // Most flows open at once as a flow tracker counts them: the table's, plus the DNS transactions over
+  // UDP of the last udp_idle_timeout of packet time, which are counted but never kept (a tracker would
+  // hold each for its idle timeout). The denominator for memory per concurrent flow.
+  std::uint64_t peak_concurrent_flows = 0;
+  std::uint64_t open_inspections = 0;  // TCP flows holding reassembly/inspection state now
   std::uint64_t peak_open_inspections = 0;
   std::uint64_t flows_model_scored = 0;    // flows the behaviour model scored
   std::uint64_t flows_model_positive = 0;  // ... at or above its threshold (a weak signal, never an alert alone)
@@ -183,6 +187,48 @@ struct EngineStats {
     flows_model_positive += s.flows_model_positive;
     flows_rhythm += s.flows_rhythm;
   }
+};
+
+// Events in a sliding window of packet time, in whole seconds: counted, not kept (one counter per
+// second of the window).
+class RecentCount {
+ public:
+  explicit RecentCount(std::chrono::seconds window)
+      : per_second_(static_cast<std::size_t>(std::max<std::int64_t>(window.count(), 0)) + 1, 0) {}
+  // One event at `now` (a monotonic clock).
+  void add(Timestamp now) {
+    advance(now);
+    ++per_second_[index_of(second_)];
+    ++total_;
+  }
+  // Events at `now` or up to the window before it.
+  [[nodiscard]] std::uint64_t count(Timestamp now) {
+    advance(now);
+    return total_;
+  }
+
+ private:
+  std::size_t index_of(std::int64_t second) const {
+    const auto n = static_cast<std::int64_t>(per_second_.size());
+    return static_cast<std::size_t>(((second % n) + n) % n);
+  }
+  void advance(Timestamp now) {
+    const std::int64_t second = now.ns >= 0 ? now.ns / 1'000'000'000 : -((-now.ns + 999'999'999) / 1'000'000'000);
+    if (total_ == 0) {
+      second_ = second;
+      return;
+    }
+    const auto n = static_cast<std::int64_t>(per_second_.size());
+    for (std::int64_t s = second_ + 1; s <= second && s <= second_ + n; ++s) {
+      std::uint64_t& bucket = per_second_[index_of(s)];
+      total_ -= bucket;
+      bucket = 0;
+    }
+    if (second > second_) second_ = second;
+  }
+  std::vector<std::uint64_t> per_second_;
+  std::int64_t second_ = 0;  // the newest second counted
+  std::uint64_t total_ = 0;
 };
 
 class Engine {
@@ -349,6 +395,8 @@ class Engine {
   intel::PassiveDns pdns_;
   std::set<std::pair<IpAddress, IpAddress>> known_miner_pools_;  // (miner, pool address) seen mining
   std::unique_ptr<protocols::dns::DnsMessage> dns_;              // scratch, reused
+  RecentCount dns_transactions_;                                 // DNS queries over UDP in the last udp_idle_timeout
+  void note_concurrent_flows(Timestamp now);
 };
 
 }  // namespace minewatch::detect

@@ -319,11 +319,15 @@ TEST_F(FusionTest, ALiveWorkerAsksPassiveDnsOnceMoreWhenTheFlowEnds) {
 TEST_F(FusionTest, DnsOverUdpIsReadPerMessageAndKeepsNoFlow) {
   // A look-up of a pool name over UDP: the asker is alerted on as a would-be miner, the answer is
   // cached, and the transaction leaves nothing in the flow table (it would only wait for its timeout).
+  std::string query = dns_response("www.example.org", "", "198.51.100.4", 300);
+  query[2] = static_cast<char>(query[2] & 0x7f);  // QR clear: the question going out
+  udp_dns("10.0.0.8", query);
   udp_dns("10.0.0.7", dns_response("xmr.supportxmr.com", "", "203.0.113.9", 300));
   udp_dns("10.0.0.8", dns_response("www.example.org", "", "198.51.100.4", 300));
   EXPECT_EQ(engine_->stats().flows, 0u);
   EXPECT_EQ(engine_->stats().peak_open_flows, 0u);
-  EXPECT_EQ(engine_->stats().dns_messages, 2u);
+  EXPECT_EQ(engine_->stats().peak_concurrent_flows, 1u) << "the query's transaction, counted as a tracker holds it";
+  EXPECT_EQ(engine_->stats().dns_messages, 3u);
   EXPECT_EQ(engine_->stats().dns_answers_cached, 2u);
   ASSERT_EQ(sink_.alerts.size(), 1u);
   const OrientedFlow& f = sink_.alerts[0];
@@ -338,7 +342,26 @@ TEST_F(FusionTest, DnsOverUdpIsReadPerMessageAndKeepsNoFlow) {
   ASSERT_EQ(sink_.sessions.size(), 1u);
   EXPECT_TRUE(has_evidence(sink_.sessions[0], "intel.pool-address-dns"));
   EXPECT_EQ(engine_->stats().flows, 2u);
-  EXPECT_EQ(engine_->stats().dns_messages, 3u);
+  EXPECT_EQ(engine_->stats().peak_concurrent_flows, 3u) << "the query's transaction, the TLS flow and the TCP one";
+  EXPECT_EQ(engine_->stats().dns_messages, 4u);
+}
+
+TEST(RecentCount, CountsTheEventsOfTheLastWindowOfPacketTime) {
+  RecentCount c(std::chrono::seconds{3});
+  const Timestamp t0{1'000'000'000'000'000'000};
+  auto at = [&](double s) { return t0 + std::chrono::nanoseconds{static_cast<std::int64_t>(s * 1e9)}; };
+  EXPECT_EQ(c.count(at(0)), 0u);
+  c.add(at(0));
+  c.add(at(0.5));
+  c.add(at(2.9));
+  EXPECT_EQ(c.count(at(3.9)), 3u) << "seconds 0 to 3";
+  EXPECT_EQ(c.count(at(4)), 1u) << "second 0 left the window";
+  c.add(at(4.2));
+  EXPECT_EQ(c.count(at(6)), 1u);
+  EXPECT_EQ(c.count(at(1000)), 0u) << "long idle: everything left";
+  c.add(at(1000));
+  EXPECT_EQ(c.count(at(1003)), 1u);
+  EXPECT_EQ(c.count(at(1004)), 0u);
 }
 
 TEST_F(FusionTest, DnsOverTcpFeedsTheCacheToo) {

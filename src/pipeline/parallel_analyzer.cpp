@@ -202,6 +202,7 @@ void add_stats(detect::EngineStats& to, const detect::EngineStats& s) {
   to.add_counters(s);
   // Workers peak at different moments: the sum is an upper bound of the whole pipeline's peak.
   to.peak_open_flows += s.peak_open_flows;
+  to.peak_concurrent_flows += s.peak_concurrent_flows;
   to.open_inspections += s.open_inspections;
   to.peak_open_inspections += s.peak_open_inspections;
 }
