@@ -36,4 +36,35 @@ void BM_HttpGetworkRequest(benchmark::State& state) {
 
 BENCHMARK(BM_HttpGetworkRequest);
 
+// Ordinary web traffic, most of what an ISP link carries over HTTP: a browser's GET and the start of
+// an HTML response (the body is skipped once its first bytes show it is not JSON-RPC).
+const std::string kBrowserGet =
+    "GET /news/today.html HTTP/1.1\r\nHost: www.example.org\r\nUser-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\r\nAccept: */*\r\n"
+    "Accept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n\r\n";
+const std::string kHtmlResponse =
+    "HTTP/1.1 200 OK\r\nServer: nginx/1.24.0\r\nDate: Fri, 01 Mar 2024 00:00:00 GMT\r\n"
+    "Content-Type: text/html; charset=utf-8\r\nContent-Length: 5120\r\nConnection: keep-alive\r\n\r\n"
+    "<!DOCTYPE html><html><head><title>Example</title></head><body><p>Lorem ipsum dolor sit amet</p>";
+
+void parse_and_interpret(benchmark::State& state, const std::string& text, http::Role role) {
+  jsonrpc::JsonRpcParser json;
+  http::HttpMessage msg;
+  MiningMessage out;
+  minewatch::Anomaly anomaly{};
+  std::span<const std::uint8_t> stream(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+  for (auto _ : state) {
+    std::size_t consumed = 0;
+    if (http::parse_message(stream, role, msg, consumed, anomaly) != http::HttpStatus::Parsed) {
+      state.SkipWithError("not parsed");
+    }
+    benchmark::DoNotOptimize(http::interpret(msg, role, json, out, anomaly));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_HttpBrowserGet(benchmark::State& state) { parse_and_interpret(state, kBrowserGet, http::Role::Request); }
+BENCHMARK(BM_HttpBrowserGet);
+void BM_HttpHtmlResponse(benchmark::State& state) { parse_and_interpret(state, kHtmlResponse, http::Role::Response); }
+BENCHMARK(BM_HttpHtmlResponse);
+
 }  // namespace
