@@ -49,6 +49,26 @@ void BM_FlowFeaturesVaried(benchmark::State& state) {
 }
 BENCHMARK(BM_FlowFeaturesVaried);
 
+// Short flows (a few payload packets: a web request or two), scored when they end.
+void BM_FlowFeaturesShort(benchmark::State& state) {
+  std::mt19937 rng(11);
+  std::vector<FlowSample> samples(1024);
+  for (FlowSample& s : samples) {
+    std::int64_t t = 0;
+    for (std::size_t k = 0, n = 2 + rng() % 7; k < n; ++k) {
+      t += static_cast<std::int64_t>(rng() % 500);
+      s.add_ms(rng() % 2 == 0, static_cast<std::uint32_t>(40 + rng() % 1400), t);
+    }
+  }
+  std::size_t i = 0;
+  for (auto _ : state) {
+    FeatureVector f = compute_features(samples[i++ & 1023], 4, 3);
+    benchmark::DoNotOptimize(f);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_FlowFeaturesShort);
+
 void BM_FlowModelScore(benchmark::State& state) {
   const FlowModel& m = FlowModel::embedded();
   FeatureVector f = compute_features(mining_like_sample(), 40, 35);
