@@ -229,7 +229,9 @@ void FlowInspector::feed_http(Direction dir, std::span<const std::uint8_t> bytes
            : bytes;
   // What is left of `stream` becomes the held part.
   auto hold_rest = [&] {
-    if (held) {
+    if (stream.empty()) {
+      s.buffer.clear();
+    } else if (held) {
       s.buffer.erase(0, static_cast<std::size_t>(reinterpret_cast<const char*>(stream.data()) - s.buffer.data()));
     } else {
       s.buffer.assign(reinterpret_cast<const char*>(stream.data()), stream.size());
