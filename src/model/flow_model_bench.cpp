@@ -29,13 +29,15 @@ void BM_FlowFeatures(benchmark::State& state) {
 }
 BENCHMARK(BM_FlowFeatures);
 
-// Flows as the mix has them: sizes and gaps in no order, so anything that sorts them mispredicts.
-void BM_FlowFeaturesVaried(benchmark::State& state) {
-  std::mt19937 rng(7);
+// Features of 1024 random flows of `min_packets` to `max_packets` payload packets, sizes and gaps in
+// no order (as the mix has them: anything that sorts them mispredicts), cycled through.
+void features_of_random_flows(benchmark::State& state, unsigned seed, std::size_t min_packets,
+                              std::size_t max_packets) {
+  std::mt19937 rng(seed);
   std::vector<FlowSample> samples(1024);
   for (FlowSample& s : samples) {
     std::int64_t t = 0;
-    for (std::size_t k = 0; k < kMaxPackets; ++k) {
+    for (std::size_t k = 0, n = min_packets + rng() % (max_packets - min_packets + 1); k < n; ++k) {
       t += static_cast<std::int64_t>(rng() % 500);
       s.add_ms(rng() % 2 == 0, static_cast<std::uint32_t>(40 + rng() % 1400), t);
     }
@@ -47,26 +49,11 @@ void BM_FlowFeaturesVaried(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
+// Full samples (a flow scored at its 30th payload packet).
+void BM_FlowFeaturesVaried(benchmark::State& state) { features_of_random_flows(state, 7, kMaxPackets, kMaxPackets); }
 BENCHMARK(BM_FlowFeaturesVaried);
-
-// Short flows (a few payload packets: a web request or two), scored when they end.
-void BM_FlowFeaturesShort(benchmark::State& state) {
-  std::mt19937 rng(11);
-  std::vector<FlowSample> samples(1024);
-  for (FlowSample& s : samples) {
-    std::int64_t t = 0;
-    for (std::size_t k = 0, n = 2 + rng() % 7; k < n; ++k) {
-      t += static_cast<std::int64_t>(rng() % 500);
-      s.add_ms(rng() % 2 == 0, static_cast<std::uint32_t>(40 + rng() % 1400), t);
-    }
-  }
-  std::size_t i = 0;
-  for (auto _ : state) {
-    FeatureVector f = compute_features(samples[i++ & 1023], 4, 3);
-    benchmark::DoNotOptimize(f);
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-}
+// Short flows (a web request or two), scored when they end.
+void BM_FlowFeaturesShort(benchmark::State& state) { features_of_random_flows(state, 11, 2, 8); }
 BENCHMARK(BM_FlowFeaturesShort);
 
 void BM_FlowModelScore(benchmark::State& state) {
