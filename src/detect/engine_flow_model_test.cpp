@@ -112,6 +112,37 @@ TEST(EngineFlowModel, ScoresAnEncryptedFlowOnceAtItsThirtiethPayloadPacketAndNev
   EXPECT_TRUE(sink.sessions.empty());
 }
 
+// Mining tunnelled through SSH: the banners are the only text, what follows is encrypted. The flow is
+// no text protocol to read line by line (that judged it "readable" and kept the model away, and fed
+// binary to the JSON parser): the model scores it like any encrypted flow, whatever the banners'
+// segmenting, and the score alone still alerts on nothing.
+TEST(EngineFlowModel, AnSshTunnelIsLeftToTheModelNotReadAsText) {
+  for (bool one_byte_segments : {false, true}) {
+    SCOPED_TRACE(one_byte_segments);
+    Sink sink;
+    AnomalyCounters anomalies;
+    Engine engine(EngineConfig{}, sink, anomalies);
+    Flow f(engine);
+    f.handshake();
+    auto banner = [&](bool from_client, std::string_view text, std::int64_t ms) {
+      if (!one_byte_segments) return f.text(from_client, text, ms);
+      for (std::size_t i = 0; i < text.size(); ++i) f.text(from_client, text.substr(i, 1), ms);
+    };
+    banner(false, "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.6\r\n", 0);
+    banner(true, "SSH-2.0-OpenSSH_9.6\r\n", 1);
+    std::vector<Pkt> pkts = miner_shape();
+    pkts.resize(28);  // 30 payload packets with the two banners (sent whole)
+    for (const Pkt& p : pkts) f.data(p.up, p.size, 10 + p.ms);
+    engine.finish();
+    EXPECT_EQ(engine.stats().flows_model_scored, 1u);
+    // Banners in one-byte segments fill the sample (the first 30 payload packets) with them.
+    EXPECT_EQ(engine.stats().flows_model_positive, one_byte_segments ? 0u : 1u);
+    EXPECT_EQ(anomalies.get(Anomaly::JsonMalformed) + anomalies.get(Anomaly::JsonLineTooLong), 0u);
+    EXPECT_TRUE(sink.alerts.empty());
+    EXPECT_TRUE(sink.sessions.empty());
+  }
+}
+
 TEST(EngineFlowModel, ShortFlowIsScoredAtItsEndWithItsCounters) {
   Sink sink;
   AnomalyCounters anomalies;

@@ -24,13 +24,17 @@ bool looks_like_http(std::span<const std::uint8_t> b) {
   return false;
 }
 
-// Too few bytes to choose a direction's framing: the start of an HTTP message or of a TLS record that
-// the next bytes may still complete. (A first segment of one byte must not decide that a stream is
-// JSON lines or binary: tiny segments would hide HTTP mining and server names.)
+// An SSH identification string (RFC 4253 4.2): the one text line before the encrypted transport.
+constexpr std::string_view kSshStart = "SSH-";
+
+// Too few bytes to choose a direction's framing: the start of an HTTP message, an SSH banner or a TLS
+// record that the next bytes may still complete. (A first segment of one byte must not decide that a
+// stream is JSON lines or binary: tiny segments would hide HTTP mining and server names.)
 bool too_short_to_frame(std::span<const std::uint8_t> b) {
   for (std::string_view m : kHttpStarts) {
     if (b.size() < m.size() && std::memcmp(b.data(), m.data(), b.size()) == 0) return true;
   }
+  if (b.size() < kSshStart.size() && std::memcmp(b.data(), kSshStart.data(), b.size()) == 0) return true;
   return b.size() < 2 && b[0] == 0x16;
 }
 
@@ -112,6 +116,13 @@ std::span<const std::uint8_t> FlowInspector::choose_framing(Direction dir, std::
     side.framing = client_hello ? Framing::TlsHello : Framing::Opaque;
     if (!client_hello && sides_[d ^ 1u].framing == Framing::Opaque) reject();
     return bytes;
+  }
+  if (starts_with(bytes, kSshStart)) {
+    // SSH: its banner is the only clear text; what follows is encrypted (a tunnel may carry anything,
+    // so the flow stays with the behaviour model, as TLS does). Both sides SSH: nothing to read.
+    side.framing = Framing::Opaque;
+    if (sides_[d ^ 1u].framing == Framing::Opaque) reject();
+    return {};
   }
   if (sv2_) {
     side.framing = Framing::Sv2;
