@@ -30,14 +30,6 @@ struct FileCloser {
   }
 };
 
-// Sums the counters of successive captures; peaks are the largest of any capture.
-void add_run(detect::EngineStats& to, const detect::EngineStats& s) {
-  to.add_counters(s);
-  to.peak_open_flows = std::max(to.peak_open_flows, s.peak_open_flows);
-  to.peak_concurrent_flows = std::max(to.peak_concurrent_flows, s.peak_concurrent_flows);
-  to.peak_open_inspections = std::max(to.peak_open_inspections, s.peak_open_inspections);
-}
-
 bool write_stats(const std::string& path, const detect::EngineStats& s, std::size_t threads,
                  const std::vector<pipeline::ParallelAnalyzer::EngineShare>& shares) {
   std::FILE* f = std::fopen(path.c_str(), "w");
@@ -151,7 +143,7 @@ int run_analyze(const AnalyzeOptions& opt) {
       pipeline::ParallelAnalyzer parallel(engine_config, opt.threads, sink, anomalies);
       parallel.run(**source, [&](std::uint64_t packets) { progress.update((*source)->position_bytes(), packets); });
       total_packets += parallel.stats().packets;
-      add_run(totals, parallel.stats());
+      totals.add_run(parallel.stats());
       if (shares.size() < parallel.shares().size()) shares.resize(parallel.shares().size());
       for (std::size_t i = 0; i < parallel.shares().size(); ++i) shares[i].add(parallel.shares()[i]);
     } else {
@@ -170,7 +162,7 @@ int run_analyze(const AnalyzeOptions& opt) {
       }
       engine.finish();
       total_packets += engine.stats().packets;
-      add_run(totals, engine.stats());
+      totals.add_run(engine.stats());
     }
     progress.done();
     if (db_sink) {

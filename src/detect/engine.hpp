@@ -1,6 +1,7 @@
 #pragma once
 // One pipeline: decoded packets in, flows tracked, TCP streams reassembled and inspected, mining
 // sessions and alerts out through an EventSink. Time is packet time; same input, same output.
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "core/anomaly.hpp"
 #include "core/flow_key.hpp"
+#include "core/recent_count.hpp"
 #include "decode/packet_view.hpp"
 #include "detect/flow_inspector.hpp"
 #include "detect/mining_session.hpp"
@@ -167,8 +169,7 @@ struct EngineStats {
   std::uint64_t flows_model_positive = 0;  // ... at or above its threshold (a weak signal, never an alert alone)
   std::uint64_t flows_rhythm = 0;          // ... showing a share-driven mining rhythm (moderate, never alone)
 
-  // Adds another run's or worker's counters. Peaks and gauges are the caller's: successive captures
-  // keep the larger peak, concurrent workers add theirs.
+  // Adds another run's or worker's counters (not the peaks and gauges: add_run, add_worker).
   void add_counters(const EngineStats& s) {
     packets += s.packets;
     bytes += s.bytes;
@@ -187,48 +188,22 @@ struct EngineStats {
     flows_model_positive += s.flows_model_positive;
     flows_rhythm += s.flows_rhythm;
   }
-};
-
-// Events in a sliding window of packet time, in whole seconds: counted, not kept (one counter per
-// second of the window).
-class RecentCount {
- public:
-  explicit RecentCount(std::chrono::seconds window)
-      : per_second_(static_cast<std::size_t>(std::max<std::int64_t>(window.count(), 0)) + 1, 0) {}
-  // One event at `now` (a monotonic clock).
-  void add(Timestamp now) {
-    advance(now);
-    ++per_second_[index_of(second_)];
-    ++total_;
+  // Adds a successive capture's run: counters add, each peak is the larger of the two.
+  void add_run(const EngineStats& s) {
+    add_counters(s);
+    peak_open_flows = std::max(peak_open_flows, s.peak_open_flows);
+    peak_concurrent_flows = std::max(peak_concurrent_flows, s.peak_concurrent_flows);
+    peak_open_inspections = std::max(peak_open_inspections, s.peak_open_inspections);
   }
-  // Events at `now` or up to the window before it.
-  [[nodiscard]] std::uint64_t count(Timestamp now) {
-    advance(now);
-    return total_;
+  // Adds a concurrent worker's: counters, gauges and peaks add (workers peak at different moments,
+  // so the sum is an upper bound of the whole pipeline's peak).
+  void add_worker(const EngineStats& s) {
+    add_counters(s);
+    peak_open_flows += s.peak_open_flows;
+    peak_concurrent_flows += s.peak_concurrent_flows;
+    open_inspections += s.open_inspections;
+    peak_open_inspections += s.peak_open_inspections;
   }
-
- private:
-  std::size_t index_of(std::int64_t second) const {
-    const auto n = static_cast<std::int64_t>(per_second_.size());
-    return static_cast<std::size_t>(((second % n) + n) % n);
-  }
-  void advance(Timestamp now) {
-    const std::int64_t second = now.ns >= 0 ? now.ns / 1'000'000'000 : -((-now.ns + 999'999'999) / 1'000'000'000);
-    if (total_ == 0) {
-      second_ = second;
-      return;
-    }
-    const auto n = static_cast<std::int64_t>(per_second_.size());
-    for (std::int64_t s = second_ + 1; s <= second && s <= second_ + n; ++s) {
-      std::uint64_t& bucket = per_second_[index_of(s)];
-      total_ -= bucket;
-      bucket = 0;
-    }
-    if (second > second_) second_ = second;
-  }
-  std::vector<std::uint64_t> per_second_;
-  std::int64_t second_ = 0;  // the newest second counted
-  std::uint64_t total_ = 0;
 };
 
 class Engine {

@@ -198,15 +198,6 @@ class Merger {
   std::set<IpAddress> alerted_;
 };
 
-void add_stats(detect::EngineStats& to, const detect::EngineStats& s) {
-  to.add_counters(s);
-  // Workers peak at different moments: the sum is an upper bound of the whole pipeline's peak.
-  to.peak_open_flows += s.peak_open_flows;
-  to.peak_concurrent_flows += s.peak_concurrent_flows;
-  to.open_inspections += s.open_inspections;
-  to.peak_open_inspections += s.peak_open_inspections;
-}
-
 constexpr std::uint32_t kBuckets = 1024;
 
 }  // namespace
@@ -333,7 +324,7 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
   for (Lane* lane : lanes) {
     shares_.push_back(
         EngineShare{lane->engine.stats().packets, lane->engine.stats().flows, lane->cpu_seconds, lane->wait_seconds});
-    add_stats(stats_, lane->engine.stats());
+    stats_.add_worker(lane->engine.stats());
     anomalies_.merge(lane->anomalies);
   }
 }
