@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <cstring>
 
 #include "protocols/http/http_parser.hpp"
@@ -31,11 +32,11 @@ constexpr std::string_view kSshStart = "SSH-";
 // record that the next bytes may still complete. (A first segment of one byte must not decide that a
 // stream is JSON lines or binary: tiny segments would hide HTTP mining and server names.)
 bool too_short_to_frame(std::span<const std::uint8_t> b) {
-  for (std::string_view m : kHttpStarts) {
-    if (b.size() < m.size() && std::memcmp(b.data(), m.data(), b.size()) == 0) return true;
-  }
-  if (b.size() < kSshStart.size() && std::memcmp(b.data(), kSshStart.data(), b.size()) == 0) return true;
-  return b.size() < 2 && b[0] == 0x16;
+  auto cut_short = [&](std::string_view start) {
+    return b.size() < start.size() && std::memcmp(b.data(), start.data(), b.size()) == 0;
+  };
+  return std::any_of(std::begin(kHttpStarts), std::end(kHttpStarts), cut_short) || cut_short(kSshStart) ||
+         (b.size() < 2 && b[0] == 0x16);
 }
 
 // Text protocols (JSON-RPC lines) have no control bytes other than tab, CR and LF.
