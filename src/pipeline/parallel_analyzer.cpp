@@ -283,8 +283,19 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
       ++packets;
     }
     publish_all();
-    // The reader's share, while the workers do theirs.
-    run_items(own, own_work, own_flows);
+    // The reader's share, while the workers do theirs. The walk's prefetch steps for the next batch
+    // (one per packet read, as the single pipeline takes them) are spread over this work: issued
+    // between the engine's packets, the lines arrive while it computes. Issued in the dealing loop,
+    // they stall it as long as the walk would (decision 0009, stop 19).
+    std::size_t steps = 0;
+    own.run_prefetched(
+        own_work.size(), own_flows,
+        [&](std::size_t k) { return own_work[k].kind == WorkItem::Kind::Packet ? &own_work[k].pkt : nullptr; },
+        [&](std::size_t k, const detect::Engine::FlowLookup& flow) {
+          run_item(own, own_work[k], flow);
+          for (const std::size_t due = (k + 1) * got / own_work.size(); steps < due; ++steps) source.prefetch_step();
+        });
+    for (; steps < got; ++steps) source.prefetch_step();
     reader_lane.set_progress(EventOrder{packets, 0, 0, 0});
     if (!stable) {
       // Frames die with the next read: wait until every worker has consumed them.
