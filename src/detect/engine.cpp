@@ -43,6 +43,7 @@ Engine::Engine(EngineConfig config, EventSink& sink, AnomalyCounters& anomalies)
       table_(config.max_flows),
       pdns_(config.passive_dns),
       dns_(std::make_unique<protocols::dns::DnsMessage>()),
+      digest_(std::make_unique<DnsDigest>()),
       dns_transactions_(config.udp_idle_timeout) {
   ctx_.config = config_.inspect;
   ctx_.anomalies = &anomalies_;
@@ -75,7 +76,7 @@ void Engine::tick(const PacketMeta& meta) {
   }
 }
 
-void Engine::process(const PacketView& pkt, const PacketMeta& meta, const FlowLookup& flow) {
+void Engine::process(const PacketView& pkt, const PacketMeta& meta, const FlowLookup& flow, const DnsDigest* dns) {
   ++stats_.packets;
   stats_.bytes += pkt.wire_len;
   order_ = EventOrder{meta.index, 1, 0, 0};
@@ -94,7 +95,10 @@ void Engine::process(const PacketView& pkt, const PacketMeta& meta, const FlowLo
     }
     if (!pkt.payload.empty()) {
       const DnsFlow owner{hash, pkt.ts};
-      handle_dns(&owner, pkt);
+      if (dns != nullptr)
+        apply_dns(&owner, *dns, pkt);
+      else
+        handle_dns(&owner, pkt);
     }
     return;
   }
@@ -133,10 +137,15 @@ bool Engine::is_shared_knowledge(const PacketView& pkt) {
   return pkt.proto == decode::kProtoTcp;  // a TCP segment may hold any part of a message
 }
 
-void Engine::observe(const PacketView& pkt, const PacketMeta&) {
+void Engine::observe(const PacketView& pkt, const PacketMeta&, const DnsDigest* dns) {
   if (pkt.payload.empty()) return;
   ++stats_.dns_observed;
-  if (pkt.proto == decode::kProtoUdp) handle_dns(nullptr, pkt);
+  if (pkt.proto == decode::kProtoUdp) {
+    if (dns != nullptr)
+      apply_dns(nullptr, *dns, pkt);
+    else
+      handle_dns(nullptr, pkt);
+  }
   if (pkt.proto == decode::kProtoTcp) handle_tcp_dns(nullptr, pkt);
 }
 
@@ -362,13 +371,36 @@ void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
 // `owner` is the message's flow when this worker owns the packet, nullptr when it only observes it:
 // then the message may feed shared knowledge but is neither counted nor alerted on.
 void Engine::handle_dns(const DnsFlow* owner, const PacketView& pkt) {
-  Anomaly anomaly{};
+  digest_dns(pkt.payload, *digest_);
+  apply_dns(owner, *digest_, pkt);
+}
+
+void Engine::digest_dns(std::span<const std::uint8_t> message, DnsDigest& out) {
   auto& msg = *dns_;
-  if (protocols::dns::parse_message(pkt.payload, msg, anomaly) != protocols::dns::DnsStatus::Parsed) {
-    if (owner) anomalies_.add(anomaly);
-    return;
+  out.anomaly = Anomaly{};
+  out.parsed = protocols::dns::parse_message(message, msg, out.anomaly) == protocols::dns::DnsStatus::Parsed;
+  out.has_question = out.parsed && msg.has_question;
+  out.is_response = out.parsed && msg.is_response;
+  out.pool = false;
+  out.name_size = 0;
+  out.address_count = 0;
+  out.min_ttl = 0;
+  if (!out.has_question) return;
+  const std::string_view name = msg.question.name.view();
+  std::copy(name.begin(), name.end(), out.name.begin());
+  out.name_size = msg.question.name.size;
+  // Whether the name is a pool's is decided once here, so the per-flow passive-DNS question is cheap.
+  out.pool = ctx_.pools->match(name).has_value();
+  if (msg.is_response && msg.rcode == 0 && msg.answers_size > 0) {
+    // The answer, CNAMEs followed, belongs to the name the client asked for.
+    protocols::dns::ResolvedChain chain;
+    if (protocols::dns::resolve_chain(msg, chain) > 0) {
+      const auto addresses = chain.address_list();
+      std::copy(addresses.begin(), addresses.end(), out.addresses.begin());
+      out.address_count = static_cast<std::uint8_t>(addresses.size());
+      out.min_ttl = chain.min_ttl;
+    }
   }
-  handle_dns_message(owner, msg, pkt);
 }
 
 void Engine::handle_tcp_dns(const DnsFlow* owner, const PacketView& pkt) {
@@ -385,47 +417,45 @@ void Engine::handle_tcp_dns(const DnsFlow* owner, const PacketView& pkt) {
       if (owner) anomalies_.add(anomaly);
       return;
     }
-    auto& msg = *dns_;
-    if (protocols::dns::parse_message(body, msg, anomaly) != protocols::dns::DnsStatus::Parsed) {
-      if (owner) anomalies_.add(anomaly);
+    digest_dns(body, *digest_);
+    if (!digest_->parsed) {
+      if (owner) anomalies_.add(digest_->anomaly);
       return;
     }
-    handle_dns_message(owner, msg, pkt);
+    apply_dns(owner, *digest_, pkt);
     rest = rest.subspan(consumed);
   }
 }
 
-void Engine::handle_dns_message(const DnsFlow* owner, const protocols::dns::DnsMessage& msg, const PacketView& pkt) {
+void Engine::apply_dns(const DnsFlow* owner, const DnsDigest& dns, const PacketView& pkt) {
+  if (!dns.parsed) {
+    if (owner) anomalies_.add(dns.anomaly);
+    return;
+  }
   if (owner) ++stats_.dns_messages;
-  if (!msg.has_question) return;
-  // Whether the name is a pool's is decided once here, so the per-flow passive-DNS question is cheap.
-  const auto pool = ctx_.pools->match(msg.question.name.view());
-  if (msg.is_response && msg.rcode == 0 && msg.answers_size > 0) {
-    // The answer, CNAMEs followed, belongs to the name the client asked for.
-    protocols::dns::ResolvedChain chain;
-    if (protocols::dns::resolve_chain(msg, chain) > 0) {
-      pdns_.record(msg.question.name.view(), chain.address_list(), chain.min_ttl, pkt.ts, pool.has_value());
-      stats_.dns_answers_cached += chain.address_list().size();
-    }
+  if (!dns.has_question) return;
+  if (dns.address_count > 0) {
+    pdns_.record(dns.name_view(), dns.address_list(), dns.min_ttl, pkt.ts, dns.pool);
+    stats_.dns_answers_cached += dns.address_count;
   }
   if (!owner) return;  // observed for the cache only: another worker owns the flow
-  if (!pool) return;
+  if (!dns.pool) return;
   ++stats_.dns_pool_lookups;
   // The host that asked is the would-be miner: the query's sender, or the response's receiver.
-  const IpAddress& asker = msg.is_response ? pkt.dst : pkt.src;
+  const IpAddress& asker = dns.is_response ? pkt.dst : pkt.src;
   if (alerted_hosts_.count(asker)) return;
   alerted_hosts_.insert(asker);
   protocols::MiningMessage mm;
   mm.family = protocols::Family::Dns;
   mm.kind = protocols::MessageKind::DnsLookup;
-  mm.pool_host = msg.question.name.view();
+  mm.pool_host = dns.name_view();
   MiningSession s;
   s.add(mm, Direction::AtoB, pkt.ts);
   OrientedFlow of;
   of.miner = asker;
-  of.pool = msg.is_response ? pkt.src : pkt.dst;
-  of.miner_port = msg.is_response ? pkt.dport : pkt.sport;
-  of.pool_port = msg.is_response ? pkt.sport : pkt.dport;
+  of.pool = dns.is_response ? pkt.src : pkt.dst;
+  of.miner_port = dns.is_response ? pkt.dport : pkt.sport;
+  of.pool_port = dns.is_response ? pkt.sport : pkt.dport;
   of.proto = pkt.proto;
   of.start = owner->first_seen;
   of.end = pkt.ts;

@@ -15,6 +15,7 @@
 #include "core/flow_key.hpp"
 #include "core/recent_count.hpp"
 #include "decode/packet_view.hpp"
+#include "detect/dns_digest.hpp"
 #include "detect/flow_inspector.hpp"
 #include "detect/mining_session.hpp"
 #include "flow/flow_table.hpp"
@@ -233,7 +234,10 @@ class Engine {
   void process(const decode::PacketView& pkt, const FlowLookup& flow);
   // A worker of the parallel pipeline: the reader numbered the packet and sends ticks itself.
   void process(const decode::PacketView& pkt, const PacketMeta& meta) { process(pkt, meta, lookup_of(pkt)); }
-  void process(const decode::PacketView& pkt, const PacketMeta& meta, const FlowLookup& flow);
+  // `dns`: the packet's DNS message already read (digest_dns), when the caller read it; else the engine
+  // reads it itself.
+  void process(const decode::PacketView& pkt, const PacketMeta& meta, const FlowLookup& flow,
+               const DnsDigest* dns = nullptr);
   // Prefetch hint for a packet a few positions ahead in the batch: stage 0 (kSlotAhead packets ahead)
   // fetches the flow's index slot, stage 1 (kEntryAhead ahead) its table entry. The flow lookup is the
   // per-packet cache miss.
@@ -265,7 +269,10 @@ class Engine {
   void tick(const PacketMeta& meta);
   // A packet of a flow another worker owns, shared because it feeds knowledge every worker needs
   // (DNS answers for the passive-DNS cache). Changes no flow, counts nothing, raises nothing.
-  void observe(const decode::PacketView& pkt, const PacketMeta& meta);
+  void observe(const decode::PacketView& pkt, const PacketMeta& meta, const DnsDigest* dns = nullptr);
+  // Reads one DNS message for process() and observe(): the parallel reader reads each shared answer
+  // over UDP once for all engines. Depends only on the message and the pool list.
+  void digest_dns(std::span<const std::uint8_t> message, DnsDigest& out);
   // Which packets the parallel reader shares with every worker through observe() (DNS, port 53).
   [[nodiscard]] static bool is_shared_knowledge(const decode::PacketView& pkt);
   // Live capture: no packet came, but time passed (wall clock); runs timeouts when due.
@@ -322,7 +329,8 @@ class Engine {
     Timestamp first_seen;
   };
   void handle_dns(const DnsFlow* owner, const decode::PacketView& pkt);
-  void handle_dns_message(const DnsFlow* owner, const protocols::dns::DnsMessage& msg, const decode::PacketView& pkt);
+  // What a DNS message teaches (the passive-DNS cache) and, for its owner, raises (a pool lookup).
+  void apply_dns(const DnsFlow* owner, const DnsDigest& dns, const decode::PacketView& pkt);
   void handle_tcp_dns(const DnsFlow* owner, const decode::PacketView& pkt);
   // Destination signals for a TCP flow: an address a pool name resolved to, an intel-listed address
   // or endpoint, a pool this host already mined on. Demoted when the address is shared with names
@@ -370,6 +378,7 @@ class Engine {
   intel::PassiveDns pdns_;
   std::set<std::pair<IpAddress, IpAddress>> known_miner_pools_;  // (miner, pool address) seen mining
   std::unique_ptr<protocols::dns::DnsMessage> dns_;              // scratch, reused
+  std::unique_ptr<DnsDigest> digest_;                            // scratch, reused
   RecentCount dns_transactions_;                                 // DNS queries over UDP in the last udp_idle_timeout
   void note_concurrent_flows(Timestamp now);
 };

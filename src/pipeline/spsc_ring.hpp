@@ -49,6 +49,11 @@ class SpscRing {
     prefetch_range(&slots_[(claimed_ + kWriteAhead) & mask_], sizeof(T));
     return slots_[claimed_++ & mask_];
   }
+  // Producer: whether `n` more slots can be claimed now without waiting for the consumer.
+  [[nodiscard]] bool can_claim(std::size_t n) {
+    if (claimed_ + n - head_cache_ > capacity()) head_cache_ = head_.load(std::memory_order_acquire);
+    return claimed_ + n - head_cache_ <= capacity();
+  }
   // Producer: makes every claimed slot visible.
   void publish() {
     if (claimed_ == tail_.load(std::memory_order_relaxed)) return;

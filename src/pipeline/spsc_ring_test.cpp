@@ -47,5 +47,21 @@ TEST(SpscRing, ReadableRunsStopAtTheWrapAndAtTheRequestedMaximum) {
   EXPECT_EQ(run[3], 11);
 }
 
+TEST(SpscRing, TheProducerCanAskWhetherAClaimWouldWait) {
+  SpscRing<int> ring(4);
+  EXPECT_TRUE(ring.can_claim(4));
+  EXPECT_FALSE(ring.can_claim(5));
+  for (int i = 0; i < 3; ++i) ring.claim() = i;
+  EXPECT_TRUE(ring.can_claim(1));
+  EXPECT_FALSE(ring.can_claim(2)) << "claimed slots count even before they are published";
+  ring.publish();
+  auto run = ring.wait_readable(2);
+  ASSERT_EQ(run.size(), 2u);
+  EXPECT_FALSE(ring.can_claim(2)) << "read but not released";
+  ring.release(2);
+  EXPECT_TRUE(ring.can_claim(3));
+  EXPECT_FALSE(ring.can_claim(4));
+}
+
 }  // namespace
 }  // namespace minewatch::pipeline
