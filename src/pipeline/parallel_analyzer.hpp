@@ -29,8 +29,11 @@ class ParallelAnalyzer {
   // threads (three sets of 9 alternating runs, stop 17): at 0.25 the reader waited 0.15-0.20 s on the
   // full ring and the wall was 1.02-1.08 s; at 0.36 it waited 0.07-0.09 s and the wall was 0.96-1.02 s
   // (faster in each set); at 0.39 0.98 s; at 0.42 the worker waited on its empty ring instead
-  // (0.05-0.06 s), walls 0.95-1.02 s.
-  static constexpr double kReaderShare = 0.36;
+  // (0.05-0.06 s), walls 0.95-1.02 s. Stop 19 gave the reader every DNS answer to read for all
+  // engines: at 0.36 the worker then waited 0.14-0.18 s on its empty ring, at 0.30 0.08-0.11 s, at
+  // 0.24 0.06-0.11 s (the reader 0.02-0.04 s), and at 0.20-0.22 the reader waited instead (0.06-0.07
+  // s). Wall medians (sets of 11 alternating runs) moved within the host's noise, up to 6% either way.
+  static constexpr double kReaderShare = 0.24;
 
   // `threads` >= 1 threads in all: the calling thread (reader, writer and engine 0) and threads - 1
   // workers.
