@@ -7,7 +7,7 @@
 // pipeline digests and applies in one go, through the same code.
 //
 // A digest crosses threads as bytes: encode() writes only what is in use (a header, the addresses, the
-// name: about 70 bytes for a usual answer, against 830 for the struct).
+// name: 70 bytes for two addresses and a 24-character name, against 830 for the struct).
 #include <array>
 #include <cstddef>
 #include <cstdint>

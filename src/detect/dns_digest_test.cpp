@@ -56,7 +56,7 @@ TEST(DnsDigest, WhatIsDecodedIsWhatWasEncodedAtEverySize) {
   }
 }
 
-TEST(DnsDigest, AUsualAnswerTakesTwoCacheLinesNotTheWholeStruct) {
+TEST(DnsDigest, TwoAddressesAndAShortNameTakeTwoCacheLinesNotTheWholeStruct) {
   std::mt19937 gen(6);
   const DnsDigest d = random_digest(gen, 2, 24);
   EXPECT_LE(d.encoded_size(), 128u);

@@ -95,10 +95,7 @@ void Engine::process(const PacketView& pkt, const PacketMeta& meta, const FlowLo
     }
     if (!pkt.payload.empty()) {
       const DnsFlow owner{hash, pkt.ts};
-      if (dns != nullptr)
-        apply_dns(&owner, *dns, pkt);
-      else
-        handle_dns(&owner, pkt);
+      handle_dns(&owner, pkt, dns);
     }
     return;
   }
@@ -140,12 +137,7 @@ bool Engine::is_shared_knowledge(const PacketView& pkt) {
 void Engine::observe(const PacketView& pkt, const PacketMeta&, const DnsDigest* dns) {
   if (pkt.payload.empty()) return;
   ++stats_.dns_observed;
-  if (pkt.proto == decode::kProtoUdp) {
-    if (dns != nullptr)
-      apply_dns(nullptr, *dns, pkt);
-    else
-      handle_dns(nullptr, pkt);
-  }
+  if (pkt.proto == decode::kProtoUdp) handle_dns(nullptr, pkt, dns);
   if (pkt.proto == decode::kProtoTcp) handle_tcp_dns(nullptr, pkt);
 }
 
@@ -370,9 +362,12 @@ void Engine::check_endpoint(Table::Entry& e, Timestamp ts) {
 
 // `owner` is the message's flow when this worker owns the packet, nullptr when it only observes it:
 // then the message may feed shared knowledge but is neither counted nor alerted on.
-void Engine::handle_dns(const DnsFlow* owner, const PacketView& pkt) {
-  digest_dns(pkt.payload, *digest_);
-  apply_dns(owner, *digest_, pkt);
+void Engine::handle_dns(const DnsFlow* owner, const PacketView& pkt, const DnsDigest* dns) {
+  if (dns == nullptr) {
+    digest_dns(pkt.payload, *digest_);
+    dns = digest_.get();
+  }
+  apply_dns(owner, *dns, pkt);
 }
 
 void Engine::digest_dns(std::span<const std::uint8_t> message, DnsDigest& out) {

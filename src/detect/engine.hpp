@@ -328,7 +328,8 @@ class Engine {
     std::uint64_t hash;
     Timestamp first_seen;
   };
-  void handle_dns(const DnsFlow* owner, const decode::PacketView& pkt);
+  // A DNS message over UDP: `dns` when the caller has read it, else read here.
+  void handle_dns(const DnsFlow* owner, const decode::PacketView& pkt, const DnsDigest* dns);
   // What a DNS message teaches (the passive-DNS cache) and, for its owner, raises (a pool lookup).
   void apply_dns(const DnsFlow* owner, const DnsDigest& dns, const decode::PacketView& pkt);
   void handle_tcp_dns(const DnsFlow* owner, const decode::PacketView& pkt);
