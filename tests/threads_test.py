@@ -2,10 +2,55 @@
 """Detection is identical between one and N threads: the same EVE lines, byte for byte, in the same
 order, on generated captures with many flows, idle timeouts, DNS intent alerts and many miners per
 host; TLS miners that reconnect to a pool they were proven to use (evidence that lives in the engine
-that saw the proof); also through the libpcap path (pcapng), whose frames do not outlive a batch."""
-import argparse, json, os, shutil, subprocess, sys, tempfile
+that saw the proof); also through the libpcap path (pcapng), whose frames do not outlive a batch.
+
+pcap files are walked in segments, each from a guessed first record: tiny segments (--segment-kib 1)
+on a capture whose packets carry fake record headers make the guesses wrong (they are walked again),
+and a corrupt record length or a cut-off end stops every thread count at the same record with the
+same warning. --segment-kib 0 runs the dealing reader on the same files."""
+import argparse, json, os, shutil, struct, subprocess, sys, tempfile
 
 from checks import check, summary
+
+
+def records(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    assert struct.unpack_from("<I", data, 0)[0] == 0xA1B2C3D4, "the generator writes little-endian µs pcap"
+    pos, out = 24, []
+    while pos + 16 <= len(data):
+        incl = struct.unpack_from("<I", data, pos + 8)[0]
+        out.append(data[pos:pos + 16 + incl])
+        pos += 16 + incl
+    return data[:24], out
+
+
+def with_traps(src, dst):
+    """After every third packet, a UDP packet (to the discard port) whose payload is a chain of ten
+    plausible pcap record headers: a walk guessing where records start falls for them."""
+    header, recs = records(src)
+    out = [header]
+    for i, r in enumerate(recs):
+        out.append(r)
+        if i % 3 == 0:
+            sec, usec = struct.unpack_from("<II", r, 0)
+            fake = b"".join(struct.pack("<IIII", sec, usec, 40, 40) + bytes(40) for _ in range(10))
+            udp = struct.pack(">HHHH", 40000, 9, 8 + len(fake), 0) + fake
+            ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, bytes([10, 99, 0, 1]),
+                             bytes([10, 99, 0, 2])) + udp
+            frame = bytes(6) + bytes([2, 0, 0, 0, 0, 1]) + b"\x08\x00" + ip
+            out.append(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame)
+    with open(dst, "wb") as f:
+        f.write(b"".join(out))
+
+
+def with_corrupt_length(src, dst):
+    """The record 60% of the way through says it is 2 GB long: reading stops there."""
+    header, recs = records(src)
+    k = len(recs) * 6 // 10
+    bad = recs[k][:8] + struct.pack("<I", 0x7FFFFFF0) + recs[k][12:]
+    with open(dst, "wb") as f:
+        f.write(header + b"".join(recs[:k]) + bad + b"".join(recs[k + 1:]))
 
 
 def main():
@@ -46,37 +91,67 @@ def main():
             ng = os.path.join(tmp, "sample.pcapng")
             subprocess.run([editcap, "-F", "pcapng", caps[0][1][0], ng], check=True)
             caps.append(("sample as pcapng", [ng]))
+        sample = caps[0][1][0]
+        traps = os.path.join(tmp, "traps.pcap")
+        with_traps(sample, traps)
+        caps.append(("sample with fake record headers", [traps]))
+        corrupt = os.path.join(tmp, "corrupt.pcap")
+        with_corrupt_length(sample, corrupt)
+        caps.append(("sample with a corrupt record length", [corrupt]))
+        cut = os.path.join(tmp, "cut.pcap")
+        with open(sample, "rb") as f:
+            data = f.read()
+        with open(cut, "wb") as f:
+            f.write(data[:len(data) * 7 // 10 + 5])
+        caps.append(("sample cut off", [cut]))
+        # (threads, --segment-kib): the default segments, tiny ones (many guessed starts), the dealing reader.
+        runs = [(2, None), (3, None), (4, None), (2, 1), (3, 1), (2, 0), (3, 0)]
         for name, files in caps:
-            outs, stats = {}, {}
-            for threads in (1, 2, 3, 4):
+            outs, errs, stats = {}, {}, {}
+            pcapng = files[0].endswith(".pcapng")
+            for run in [(1, None)] + runs:
+                threads, kib = run
                 intel = ["--no-user-intel", "--intel", a.intel] if name.startswith("tls-evasion") else []
+                seg = [] if kib is None else ["--segment-kib", str(kib)]
                 st = os.path.join(tmp, f"stats{threads}.json")
                 r = subprocess.run([a.minewatch, "analyze", "--no-progress", "--no-summary", "--threads", str(threads),
-                                    *intel, "--stats", st, "--eve", "-", *files], capture_output=True)
-                check(r.returncode == 0, f"{name}: --threads {threads} exits 0")
-                outs[threads] = r.stdout
-                stats[threads] = json.load(open(st))
-            # Every engine of the split does a part, the parts add up, and the reader's is the smaller.
-            for threads in (2, 3, 4):
-                eng = stats[threads].get("engines", [])
-                check(len(eng) == threads and sum(e["packets"] for e in eng) == stats[1]["packets"]
-                      and sum(e["flows"] for e in eng) == stats[1]["flows"] and all(e["packets"] > 0 for e in eng)
-                      and eng[0]["packets"] < min(e["packets"] for e in eng[1:]),
-                      f"{name}: --threads {threads} --stats lists {threads} engines whose packets and flows add up "
+                                    *seg, *intel, "--stats", st, "--eve", "-", *files], capture_output=True)
+                check(r.returncode == 0, f"{name}: --threads {threads} {' '.join(seg)} exits 0")
+                outs[run] = r.stdout
+                errs[run] = [l for l in r.stderr.splitlines() if b"warning" in l]
+                stats[run] = json.load(open(st))
+            # Every engine of the split does a part and the parts add up. The dealing reader's own
+            # engine takes the smaller share (reading is its other work); walking segments, all walk.
+            for run in runs:
+                threads, kib = run
+                eng = stats[run].get("engines", [])
+                dealt = pcapng or kib == 0
+                check(len(eng) == threads and sum(e["packets"] for e in eng) == stats[(1, None)]["packets"]
+                      and sum(e["flows"] for e in eng) == stats[(1, None)]["flows"] and all(e["packets"] > 0 for e in eng)
+                      and (not dealt or eng[0]["packets"] < min(e["packets"] for e in eng[1:])),
+                      f"{name}: {run} --stats lists {threads} engines whose packets and flows add up "
                       f"({[e['packets'] for e in eng]})")
-            lines = outs[1].splitlines()
+            rewalked = stats[(2, 1)].get("segments_rewalked", -1)
+            if name == "sample with fake record headers":
+                check(rewalked > 0, f"{name}: guesses fell for fake headers and were walked again ({rewalked})")
+            elif not pcapng:
+                check(rewalked >= 0, f"{name}: --stats counts segments walked again ({rewalked})")
+            if name in ("sample with a corrupt record length", "sample cut off"):
+                check(len(errs[(1, None)]) == 1, f"{name}: one warning ({errs[(1, None)]})")
+            lines = outs[(1, None)].splitlines()
             mining = sum(1 for l in lines if b'"event_type":"mining"' in l)
             alerts = sum(1 for l in lines if b'"event_type":"alert"' in l)
             check(mining >= 5 and alerts >= 3, f"{name}: the capture yields events ({mining} mining, {alerts} alerts)")
             if name == "two captures merged":
                 check(alerts < mining, f"{name}: hosts mine in several flows ({alerts} alerts for {mining} sessions)")
-            for threads in (2, 3, 4):
-                same = outs[threads] == outs[1]
+            for run in runs:
+                same = outs[run] == outs[(1, None)]
                 if not same:
-                    other = outs[threads].splitlines()
+                    other = outs[run].splitlines()
                     diff = next((i for i, (x, y) in enumerate(zip(lines, other)) if x != y), min(len(lines), len(other)))
                     print(f"  first difference at line {diff}: {len(lines)} vs {len(other)} lines")
-                check(same, f"{name}: --threads {threads} writes exactly the events of --threads 1")
+                check(same, f"{name}: {run} writes exactly the events of --threads 1")
+                check(errs[run] == errs[(1, None)], f"{name}: {run} warns as --threads 1 does ({errs[run]})")
     sys.exit(summary())
 
 

@@ -31,7 +31,7 @@ struct FileCloser {
 };
 
 bool write_stats(const std::string& path, const detect::EngineStats& s, std::size_t threads,
-                 const std::vector<pipeline::ParallelAnalyzer::EngineShare>& shares) {
+                 const std::vector<pipeline::ParallelAnalyzer::EngineShare>& shares, std::uint64_t rewalked) {
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (!f) return false;
   fmt::print(
@@ -50,6 +50,8 @@ bool write_stats(const std::string& path, const detect::EngineStats& s, std::siz
                  shares[i].packets, shares[i].flows, shares[i].cpu_seconds, shares[i].wait_seconds);
     }
     fmt::print(f, "]");
+    // Segments of pcap files whose guessed first record was wrong and were walked again.
+    fmt::print(f, ",\"segments_rewalked\":{}", rewalked);
   }
   fmt::print(f, "}}\n");
   return std::fclose(f) == 0;
@@ -123,6 +125,7 @@ int run_analyze(const AnalyzeOptions& opt) {
   std::uint64_t total_packets = 0;
   detect::EngineStats totals;
   std::vector<pipeline::ParallelAnalyzer::EngineShare> shares;  // summed over captures
+  std::uint64_t rewalked = 0;                                   // summed over captures
   std::array<capture::Frame, 256> batch;
   for (const auto& path : opt.captures) {
     auto source = capture::open_capture(path, anomalies);
@@ -141,11 +144,13 @@ int run_analyze(const AnalyzeOptions& opt) {
     progress.start(path, (*source)->size_bytes());
     if (opt.threads > 1) {
       pipeline::ParallelAnalyzer parallel(engine_config, opt.threads, sink, anomalies);
+      parallel.set_segment_bytes(opt.segment_kib * 1024);
       parallel.run(**source, [&](std::uint64_t packets) { progress.update((*source)->position_bytes(), packets); });
       total_packets += parallel.stats().packets;
       totals.add_run(parallel.stats());
       if (shares.size() < parallel.shares().size()) shares.resize(parallel.shares().size());
       for (std::size_t i = 0; i < parallel.shares().size(); ++i) shares[i].add(parallel.shares()[i]);
+      rewalked += parallel.rewalked_segments();
     } else {
       detect::Engine engine(engine_config, sink, anomalies);
       std::vector<decode::PacketView> pkts(batch.size());
@@ -182,7 +187,7 @@ int run_analyze(const AnalyzeOptions& opt) {
       status = 2;
     }
   }
-  if (!opt.stats_path.empty() && !write_stats(opt.stats_path, totals, opt.threads, shares)) {
+  if (!opt.stats_path.empty() && !write_stats(opt.stats_path, totals, opt.threads, shares, rewalked)) {
     fmt::print(stderr, "minewatch: cannot write stats to {}: {}\n", opt.stats_path, std::strerror(errno));
     status = 2;
   }

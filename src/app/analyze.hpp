@@ -10,15 +10,16 @@ namespace minewatch::app {
 
 struct AnalyzeOptions {
   std::vector<std::string> captures;
-  std::string eve_path;          // "" = no EVE output, "-" = stdout
-  std::string flow_scores_path;  // "" = none: CSV of every flow the behaviour model scored
-  std::string db;                // "" = no store; an SQLite path or a postgresql:// URI
-  std::size_t db_batch = 1000;   // sessions per store transaction
-  bool summary = false;          // print the summary table
-  bool progress = false;         // draw a progress bar on stderr
-  bool show_anomalies = false;   // print anomaly counters after the summary
-  std::string stats_path;        // JSON run counters written at the end ("" = none)
-  std::size_t threads = 1;       // worker threads; 1 = the single pipeline on the calling thread
+  std::string eve_path;            // "" = no EVE output, "-" = stdout
+  std::string flow_scores_path;    // "" = none: CSV of every flow the behaviour model scored
+  std::string db;                  // "" = no store; an SQLite path or a postgresql:// URI
+  std::size_t db_batch = 1000;     // sessions per store transaction
+  bool summary = false;            // print the summary table
+  bool progress = false;           // draw a progress bar on stderr
+  bool show_anomalies = false;     // print anomaly counters after the summary
+  std::string stats_path;          // JSON run counters written at the end ("" = none)
+  std::size_t threads = 1;         // worker threads; 1 = the single pipeline on the calling thread
+  std::size_t segment_kib = 1024;  // --threads N on a classic pcap: KiB each walk takes (0: one reader deals)
   detect::EngineConfig engine;
   std::shared_ptr<const intel::PoolList> pools;  // keeps engine.pools alive
   bool probe = false;                            // probe the pools of suspected and encrypted sessions (opt-in)

@@ -80,9 +80,13 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
   an->add_option("--stats", o.stats_path,
                  "Write run counters (packets, flows, peak concurrent flows, evictions) as JSON to PATH");
   an->add_option("--threads", o.threads,
-                 "Threads (1 = single pipeline; N > 1: a reader that runs one engine itself and N-1 worker engines, "
-                 "same output)")
+                 "Threads (1 = single pipeline; N > 1: N engines, each thread walking every N-th segment of a pcap "
+                 "file, or one reader dealing packets from other inputs; same output)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64}));
+  an->add_option("--segment-kib", o.segment_kib,
+                 "With --threads N on a classic pcap file: KiB of the file each thread walks at a time, every N-th "
+                 "segment (0: one thread reads the whole file and deals every packet)")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{65536}));
   an->add_flag("--probe", o.probe,
                "Probe the pools of suspected and encrypted sessions to confirm them (opt-in; allow-list: "
                "loopback unless --probe-allow)");

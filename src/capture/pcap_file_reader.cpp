@@ -159,6 +159,74 @@ void PcapFileReader::stop_with_warning(Anomaly anomaly, std::string message) {
   anomalies_.add(anomaly);
   warnings_.push_back(name_ + ": " + std::move(message));
   done_ = true;
+  stopped_ = true;
+}
+
+std::unique_ptr<PcapFileReader> PcapFileReader::section(std::size_t from, std::size_t until,
+                                                        AnomalyCounters& anomalies) const {
+  std::unique_ptr<PcapFileReader> s{new PcapFileReader(bytes_, nullptr, name_, anomalies)};
+  s->link_type_ = link_type_;
+  s->snaplen_ = snaplen_;
+  s->swapped_ = swapped_;
+  s->nanoseconds_ = nanoseconds_;
+  s->pos_ = std::min(from, bytes_.size());
+  s->until_ = until;
+  s->prefetched_ = s->pos_;
+  return s;
+}
+
+std::size_t PcapFileReader::find_record(std::size_t from, std::size_t limit) const {
+  const std::uint8_t* const base = bytes_.data();
+  const std::size_t size = bytes_.size();
+  const std::uint64_t length_limit = std::min<std::uint64_t>(
+      kMaxRecordBytes, snaplen_ == 0 ? kMaxRecordBytes : std::uint64_t{snaplen_} + kSnaplenSlack);
+  const std::uint32_t frac_limit = nanoseconds_ ? 1'000'000'000u : 1'000'000u;
+  constexpr std::int64_t kHour = 3600, kYear = 366 * 24 * 3600;
+  // The file's first record is where every walk starts: its timestamp anchors the plausible range.
+  const bool anchored = size >= kFileHeaderBytes + kRecordHeaderBytes;
+  const std::int64_t first_sec = anchored ? std::int64_t{u32_at(base + kFileHeaderBytes)} : 0;
+  // The header at p is plausible after a record of time `prev_sec` (< 0: none yet).
+  auto plausible = [&](std::size_t p, std::int64_t prev_sec) {
+    const std::uint8_t* h = base + p;
+    const std::uint32_t incl = u32_at(h + 8), orig = u32_at(h + 12);
+    if (incl > length_limit || orig < incl || orig > kMaxRecordBytes || u32_at(h + 4) >= frac_limit) return false;
+    if (size - p - kRecordHeaderBytes < incl) return false;
+    const std::int64_t sec = u32_at(h);
+    if (anchored && (sec < first_sec - kYear || sec > first_sec + kYear)) return false;
+    return prev_sec < 0 || (sec >= prev_sec - kHour && sec <= prev_sec + kHour);
+  };
+  limit = std::min(limit, size);
+  for (std::size_t p = from; p < limit && size - p >= kRecordHeaderBytes; ++p) {
+    std::size_t q = p;
+    std::int64_t prev = -1;
+    std::size_t chained = 0;
+    while (chained < kResyncRecords && size - q >= kRecordHeaderBytes && plausible(q, prev)) {
+      prev = u32_at(base + q);
+      q += kRecordHeaderBytes + u32_at(base + q + 8);
+      ++chained;
+    }
+    if (chained == kResyncRecords || (chained > 0 && q == size)) return p;
+  }
+  return limit;
+}
+
+void PcapFileReader::populate(std::size_t from, std::size_t until) const {
+  if (mapping_ == nullptr) return;
+  constexpr std::size_t kPage = 4096;
+  from &= ~(kPage - 1);
+  until = std::min(until, bytes_.size());
+  if (from >= until) return;
+  // An old kernel answers EINVAL: the walk's own faults map the pages then.
+  (void)::madvise(const_cast<std::uint8_t*>(bytes_.data()) + from, until - from, MADV_POPULATE_READ);
+}
+
+void PcapFileReader::absorb(const PcapFileReader& section) {
+  warnings_.insert(warnings_.end(), section.warnings_.begin(), section.warnings_.end());
+  pos_ = std::max(pos_, section.pos_);
+  if (section.stopped_) {
+    done_ = true;
+    stopped_ = true;
+  }
 }
 
 std::size_t PcapFileReader::read_batch(std::span<Frame> out) {
@@ -169,6 +237,10 @@ std::size_t PcapFileReader::read_batch(std::span<Frame> out) {
   const std::int64_t frac_to_ns = nanoseconds_ ? 1 : 1000;
   std::size_t n = 0;
   while (n < out.size() && !done_) {
+    if (pos_ >= until_) {
+      done_ = true;
+      break;
+    }
     const std::size_t remaining = size - pos_;
     if (remaining == 0) {
       done_ = true;

@@ -50,6 +50,32 @@ class PcapFileReader final : public FrameSource {
   // first (MADV_POPULATE_READ): a prefetch of a page not yet mapped costs a page walk and is dropped.
   void prefetch_step() override;
 
+  // The parallel pipeline's walkers (decision 0009, "Stop 20"): each walks its own sections of the file.
+  // A reader of the records that start at or after `from` and before `until`, over the same bytes
+  // (which this reader keeps mapped), with its own anomalies, warnings and position. `from` must be
+  // a record's start, or a guess at one (find_record) that the caller checks against where the walk
+  // of the bytes before it ends.
+  [[nodiscard]] std::unique_ptr<PcapFileReader> section(std::size_t from, std::size_t until,
+                                                        AnomalyCounters& anomalies) const;
+  // Records a chain must hold to count as found: random bytes pass one record's checks about once in
+  // 10^5 offsets (and payloads of zeros fail the timestamp check), a chain of this many essentially never.
+  static constexpr std::size_t kResyncRecords = 8;
+  // A guess at the first record that starts in [from, limit): the first offset where kResyncRecords
+  // plausible record headers follow each other (lengths within the limits, microseconds or
+  // nanoseconds in range, each timestamp within an hour of the one before and within a year of the
+  // file's first), or where such a chain ends exactly at the end of the file. `limit` when there is none.
+  [[nodiscard]] std::size_t find_record(std::size_t from, std::size_t limit) const;
+  // Maps the pages of [from, until) now when the bytes are this reader's mapping (MADV_POPULATE_READ):
+  // a prefetch of a page not yet mapped is dropped.
+  void populate(std::size_t from, std::size_t until) const;
+  [[nodiscard]] std::span<const std::uint8_t> bytes() const { return bytes_; }
+  // Reading stopped at a corrupt or truncated record (a warning says where), not at the end of the
+  // file or of a section.
+  [[nodiscard]] bool stopped() const { return stopped_; }
+  // Takes a section's warnings and its end position as this reader's own: the parallel pipeline
+  // hands back the sections it consumed, in file order.
+  void absorb(const PcapFileReader& section);
+
   [[nodiscard]] std::uint32_t link_type() const { return link_type_; }
   [[nodiscard]] std::uint32_t snaplen() const { return snaplen_; }
   [[nodiscard]] bool nanosecond_timestamps() const { return nanoseconds_; }
@@ -67,14 +93,16 @@ class PcapFileReader final : public FrameSource {
   AnomalyCounters& anomalies_;
   std::vector<std::string> warnings_;
   std::size_t pos_ = 0;
-  std::size_t prefetched_ = 0;  // cache lines below this offset have been prefetched
-  std::size_t populated_ = 0;   // pages below this offset are mapped (a buffer: all of it)
-  bool can_populate_ = false;   // a mapping whose kernel takes MADV_POPULATE_READ
+  std::size_t until_ = SIZE_MAX;  // a section: records start before this offset
+  std::size_t prefetched_ = 0;    // cache lines below this offset have been prefetched
+  std::size_t populated_ = 0;     // pages below this offset are mapped (a buffer: all of it)
+  bool can_populate_ = false;     // a mapping whose kernel takes MADV_POPULATE_READ
   std::uint32_t link_type_ = 0;
   std::uint32_t snaplen_ = 0;
   bool swapped_ = false;
   bool nanoseconds_ = false;
   bool done_ = false;
+  bool stopped_ = false;
 };
 
 }  // namespace minewatch::capture

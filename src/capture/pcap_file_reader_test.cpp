@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
@@ -227,6 +228,121 @@ TEST(PcapFileReader, ReportsProgressInBytes) {
   std::array<Frame, 2> frames{};
   ASSERT_EQ(source->read_batch(frames), 2u);
   EXPECT_EQ(source->position_bytes(), 224u);
+}
+
+// The parallel pipeline's walkers: sections of a file, started from a guessed first record.
+
+// A capture of `n` records of assorted sizes (some holding noise, some zeros), with where each starts.
+struct Sections {
+  Bytes bytes;
+  std::vector<std::size_t> starts;
+};
+Sections assorted_records(std::size_t n, std::uint32_t snaplen = 65535) {
+  PcapBuilder pcap(1, false, false, snaplen);
+  Sections s;
+  std::uint32_t seed = 12345;
+  for (std::size_t i = 0; i < n; ++i) {
+    s.starts.push_back(pcap.bytes().size());
+    const std::size_t size = 40 + (i * 37) % 1400;
+    Bytes data = counting_frame(size, static_cast<std::uint8_t>(i));
+    if (i % 3 == 1) std::fill(data.begin() + 20, data.end(), std::uint8_t{0});
+    if (i % 3 == 2) {
+      for (auto& b : data) b = static_cast<std::uint8_t>((seed = seed * 1103515245u + 12345u) >> 16);
+    }
+    pcap.add(1'700'000'000u + static_cast<std::uint32_t>(i / 10), static_cast<std::uint32_t>(i * 997 % 1'000'000),
+             data);
+  }
+  s.starts.push_back(pcap.bytes().size());
+  s.bytes = pcap.bytes();
+  return s;
+}
+
+std::unique_ptr<PcapFileReader> file_reader(const Bytes& bytes, AnomalyCounters& anomalies) {
+  auto r = PcapFileReader::from_buffer(bytes, "mem.pcap", anomalies);
+  EXPECT_TRUE(r.has_value());
+  return std::move(*r);
+}
+
+TEST(PcapFileReaderSections, FindRecordGuessesTheNextRecordFromAnyOffsetInsideOne) {
+  const Sections s = assorted_records(60);
+  AnomalyCounters anomalies;
+  auto reader = file_reader(s.bytes, anomalies);
+  for (std::size_t i = 0; i + 1 < s.starts.size(); ++i) {
+    // From a record's own start, and from every offset inside it (its payload holds counting bytes,
+    // zeros or noise): the next record.
+    EXPECT_EQ(reader->find_record(s.starts[i], s.bytes.size()), s.starts[i]) << i;
+    for (std::size_t at = s.starts[i] + 1; at < s.starts[i + 1]; at += 7) {
+      ASSERT_EQ(reader->find_record(at, s.bytes.size()), s.starts[i + 1]) << "record " << i << " offset " << at;
+    }
+  }
+  // Fewer than kResyncRecords records left: a chain that ends exactly at the end of the file counts.
+  EXPECT_EQ(reader->find_record(s.starts[58] + 3, s.bytes.size()), s.starts[59]);
+  // None before the limit.
+  EXPECT_EQ(reader->find_record(s.starts[5] + 1, s.starts[6]), s.starts[6]);
+  EXPECT_EQ(reader->find_record(s.starts[5] + 1, s.starts[5] + 20), s.starts[5] + 20);
+}
+
+TEST(PcapFileReaderSections, FindRecordFallsForAChainOfFakeHeadersInsideAPayload) {
+  // A payload that is itself ten plausible records: a guess, which the pipeline checks.
+  PcapBuilder fake;
+  for (int k = 0; k < 10; ++k) fake.add(1'700'000'000u, 5, Bytes(40, 0));
+  const Bytes chain(fake.bytes().begin() + 24, fake.bytes().end());
+  PcapBuilder pcap;
+  pcap.add(1'700'000'000u, 0, counting_frame(100, 0));
+  pcap.add(1'700'000'000u, 1, chain);
+  pcap.add(1'700'000'000u, 2, counting_frame(100, 1));
+  AnomalyCounters anomalies;
+  auto reader = file_reader(pcap.bytes(), anomalies);
+  const std::size_t second = 24 + 16 + 100;
+  EXPECT_EQ(reader->find_record(second + 1, pcap.bytes().size()), second + 16);  // the fake
+}
+
+TEST(PcapFileReaderSections, ASectionReadsTheRecordsThatStartInItsRangeAndEndsAtTheNext) {
+  const Sections s = assorted_records(40);
+  AnomalyCounters anomalies;
+  auto reader = file_reader(s.bytes, anomalies);
+  // Cut the file at arbitrary offsets: every record is read by exactly one section, in order.
+  std::vector<std::size_t> cuts{24};
+  for (std::size_t at = 24 + 999; at < s.bytes.size(); at += 999) cuts.push_back(at);
+  cuts.push_back(s.bytes.size());
+  std::size_t next = 24, records = 0;
+  for (std::size_t c = 0; c + 1 < cuts.size(); ++c) {
+    AnomalyCounters section_anomalies;
+    auto section = reader->section(next, cuts[c + 1], section_anomalies);
+    for (const auto& f : read_all(*section)) {
+      ASSERT_LT(records, 40u);
+      EXPECT_EQ(f.data.size(), 40 + (records * 37) % 1400) << records;
+      ++records;
+    }
+    EXPECT_FALSE(section->stopped());
+    EXPECT_TRUE(section->warnings().empty());
+    next = section->position_bytes();
+    const auto first_after = *std::lower_bound(s.starts.begin(), s.starts.end(), cuts[c + 1]);
+    EXPECT_EQ(next, first_after) << "cut " << c;
+    reader->absorb(*section);
+  }
+  EXPECT_EQ(records, 40u);
+  EXPECT_EQ(reader->position_bytes(), s.bytes.size());
+}
+
+TEST(PcapFileReaderSections, ASectionStopsAtACorruptRecordAndHandsItsWarningBack) {
+  PcapBuilder pcap(1, false, false, 262144);
+  pcap.add(1, 0, counting_frame(60, 0));
+  pcap.add(1, 1, counting_frame(60, 1));
+  pcap.add_record(2, 0, 0x7fffffff, 60, counting_frame(60, 0));
+  pcap.add(3, 0, counting_frame(60, 0));
+  AnomalyCounters anomalies, section_anomalies;
+  auto reader = file_reader(pcap.bytes(), anomalies);
+  auto section = reader->section(24 + 76, pcap.bytes().size(), section_anomalies);
+  EXPECT_EQ(read_all(*section).size(), 1u);
+  EXPECT_TRUE(section->stopped());
+  EXPECT_EQ(section_anomalies.get(Anomaly::CaptureBadRecordLength), 1u);
+  EXPECT_EQ(anomalies.get(Anomaly::CaptureBadRecordLength), 0u);
+  reader->absorb(*section);
+  EXPECT_TRUE(reader->stopped());
+  ASSERT_EQ(reader->warnings().size(), 1u);
+  EXPECT_THAT(reader->warnings()[0], HasSubstr("mem.pcap: corrupt record length"));
+  EXPECT_THAT(reader->warnings()[0], HasSubstr("byte offset 176"));
 }
 
 TEST(Capture, RejectsAnEmptyFileNamingIt) {

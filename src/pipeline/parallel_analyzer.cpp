@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -259,17 +260,408 @@ class Merger {
 
 constexpr std::uint32_t kBuckets = 1024;
 
+// What each engine of a run did, summed, and each one's share.
+void collect(const std::vector<Lane*>& lanes, detect::EngineStats& stats,
+             std::vector<ParallelAnalyzer::EngineShare>& shares, AnomalyCounters& anomalies) {
+  stats = {};
+  shares.clear();
+  for (Lane* lane : lanes) {
+    shares.push_back(ParallelAnalyzer::EngineShare{lane->engine.stats().packets, lane->engine.stats().flows,
+                                                   lane->cpu_seconds, lane->wait_seconds});
+    stats.add_worker(lane->engine.stats());
+    anomalies.merge(lane->anomalies);
+  }
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// ---- The segmented walk (decision 0009, stop 20) ----
+//
+// One thread reading the whole file was the floor of the dealt pipeline: streaming 3 GiB through one
+// core cost that core 0.31-0.41 s of waits (stop 19). Here thread t walks segments t, t+N, t+2N, ...
+// of the file into a ring of slots, and every engine reads every segment in order, so each core streams
+// 1/N of the file and the walk's lines are prefetched behind the thread's own engine work.
+
+// Where the segment's latest timestamp enters a new second: a timeout tick may be due before this packet.
+struct TimeMark {
+  std::uint32_t local = 0;  // the packet's index within the segment
+  Timestamp latest{};       // the segment's latest timestamp up to and including the packet
+};
+
+// An engine's packet of a segment: the walk decodes every packet once into the segment, and each
+// engine gets a list of these (a packet it owns, or a DNS answer it observes), a quarter of a
+// WorkItem's size: writing and reading the lists is the pipeline's cost of crossing cores.
+struct SegmentItem {
+  std::uint32_t local = 0;         // the packet's index within the segment
+  std::uint32_t digest_index = 0;  // its DNS digest in the segment (Segment::digest_at), if it has one
+  bool observe = false;            // a DNS answer for an engine that does not own its flow
+  bool has_digest = false;
+  Timestamp latest{};  // the segment's latest timestamp up to and including the packet
+};
+
+struct Segment {
+  static constexpr std::uint64_t kNone = ~0ull;
+  // Written by the walk; read by the finaliser (under SegmentedWalk::mu_) and, once final, by the engines.
+  std::size_t begin = 0, end = 0;                   // the byte range whose records the segment holds
+  std::size_t start = 0;                            // where its walk began: a guess (find_record) until it is final
+  std::unique_ptr<capture::PcapFileReader> reader;  // the walk's: its end, warnings, whether it stopped
+  AnomalyCounters anomalies;                        // of reading and decoding the segment
+  std::uint64_t packets = 0;
+  Timestamp latest{std::numeric_limits<std::int64_t>::min()};
+  std::vector<TimeMark> marks;
+  std::vector<decode::PacketView> pkts;         // decoded, in file order (grown, never shrunk)
+  std::vector<std::vector<SegmentItem>> items;  // per engine, in packet order
+  std::vector<std::byte> digests;               // the DNS answers' digests, encoded back to back
+  std::vector<std::uint32_t> digest_at;         // where each begins
+  std::uint64_t walked = kNone;                 // under mu_: the number of the segment the slot holds, walked
+  // The engines may read the slot once this equals the segment's number; the last of them to finish
+  // hands the slot to segment free_for.
+  std::atomic<std::uint64_t> final_number{kNone};
+  std::atomic<std::uint32_t> readers_left{0};
+  std::atomic<std::uint64_t> free_for{0};
+};
+
+class SegmentedWalk {
+ public:
+  SegmentedWalk(const ParallelAnalyzer& pa, capture::PcapFileReader& source, std::vector<Lane*> lanes,
+                std::size_t segment_bytes, AnomalyCounters& anomalies, Merger& merger,
+                const std::function<void(std::uint64_t)>& progress)
+      : pa_(pa),
+        source_(source),
+        lanes_(std::move(lanes)),
+        n_(lanes_.size()),
+        slots_count_(kSlotsPerThread * n_),
+        slots_(new Segment[slots_count_]),
+        segment_bytes_(segment_bytes),
+        anomalies_(anomalies),
+        merger_(merger),
+        progress_(progress) {
+    const std::size_t body = source_.bytes().size() - capture::PcapFileReader::kFileHeaderBytes;
+    total_ = (body + segment_bytes_ - 1) / segment_bytes_;
+    end_at_.store(total_);
+    for (std::size_t i = 0; i < slots_count_; ++i) {
+      slots_[i].free_for.store(i);
+      slots_[i].items.resize(n_);
+    }
+  }
+
+  void run() {
+    std::vector<std::unique_ptr<Thread>> threads;
+    for (std::size_t t = 0; t < n_; ++t) threads.push_back(std::make_unique<Thread>(t, *lanes_[t]));
+    std::vector<std::thread> running;
+    for (std::size_t t = 1; t < n_; ++t) running.emplace_back([this, &threads, t] { run_thread(*threads[t]); });
+    run_thread(*threads[0]);
+    const auto join_start = std::chrono::steady_clock::now();
+    for (auto& r : running) r.join();
+    lanes_[0]->wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - join_start).count();
+    merger_.drain();
+  }
+  [[nodiscard]] std::uint64_t rewalks() const { return rewalks_; }
+
+ private:
+  // Slots per thread: room for each thread to walk a few segments ahead of the slowest engine.
+  static constexpr std::size_t kSlotsPerThread = 4;
+  static constexpr std::size_t kBatch = 256;
+  static constexpr std::size_t kLine = 64;
+  static constexpr std::size_t kStepLines = 12;  // as the single pipeline's prefetch_step
+  static constexpr std::size_t kPopulateChunk = 16u << 20;
+
+  struct Thread {
+    Thread(std::size_t index, Lane& l) : t(index), next_walk(index), lane(l) {}
+    std::size_t t;
+    std::uint64_t next_walk;  // the segment it walks next: t, t + N, ...
+    std::uint64_t next_read = 0;
+    Lane& lane;
+    // The engine's clock, carried from segment to segment.
+    Timestamp now{std::numeric_limits<std::int64_t>::min()};
+    std::int64_t tick_sec = std::numeric_limits<std::int64_t>::min();
+    std::uint64_t base = 0;  // packets in the segments it has read
+    // The next walk's bytes, prefetched a step per item of the engine's work before it.
+    const std::uint8_t* warm = nullptr;
+    const std::uint8_t* warm_end = nullptr;
+    std::vector<detect::Engine::FlowLookup> flows;
+    DnsDigest digest;
+    std::array<capture::Frame, kBatch> frames;
+    std::array<decode::PacketView, kBatch> pkts;
+    std::array<std::byte, DnsDigest::kMaxEncodedBytes> encoded;
+    double wait_seconds = 0;
+    bool ended = false;
+  };
+
+  Segment& slot(std::uint64_t k) { return slots_[k % slots_count_]; }
+  std::size_t begin_of(std::uint64_t k) const {
+    return capture::PcapFileReader::kFileHeaderBytes + static_cast<std::size_t>(k) * segment_bytes_;
+  }
+  std::size_t end_of(std::uint64_t k) const { return std::min(source_.bytes().size(), begin_of(k) + segment_bytes_); }
+
+  void run_thread(Thread& th) {
+    const double cpu_start = thread_cpu_seconds();
+    warm_up(th);
+    while (!th.ended) {
+      const std::uint32_t seen = epoch_.load(std::memory_order_seq_cst);
+      if (can_walk(th)) {
+        walk(th);
+      } else if (can_read(th)) {
+        read(th);
+      } else {
+        wait(th, seen);
+      }
+    }
+    th.lane.cpu_seconds = thread_cpu_seconds() - cpu_start;
+    th.lane.wait_seconds = th.wait_seconds;
+  }
+
+  bool can_walk(const Thread& th) {
+    return th.next_walk < end_at_.load(std::memory_order_acquire) &&
+           slot(th.next_walk).free_for.load(std::memory_order_acquire) == th.next_walk;
+  }
+  bool can_read(Thread& th) {
+    return th.next_read >= end_at_.load(std::memory_order_acquire) ||
+           slot(th.next_read).final_number.load(std::memory_order_acquire) == th.next_read;
+  }
+
+  // Something changed: a segment was walked, finalised or freed, or an engine ended.
+  void bump() {
+    epoch_.fetch_add(1, std::memory_order_seq_cst);
+    if (waiters_.load(std::memory_order_seq_cst) > 0) epoch_.notify_all();
+  }
+  void wait(Thread& th, std::uint32_t seen) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int spin = 0; spin < 256 && epoch_.load(std::memory_order_seq_cst) == seen; ++spin) cpu_relax();
+    waiters_.fetch_add(1, std::memory_order_seq_cst);
+    if (epoch_.load(std::memory_order_seq_cst) == seen) epoch_.wait(seen, std::memory_order_seq_cst);
+    waiters_.fetch_sub(1, std::memory_order_seq_cst);
+    th.wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  // Maps the thread's next segment and starts prefetching it behind the engine's work.
+  void warm_up(Thread& th) {
+    if (th.next_walk >= total_) {
+      th.warm = th.warm_end = nullptr;
+      return;
+    }
+    const std::size_t b = begin_of(th.next_walk), e = end_of(th.next_walk);
+    // Pages are mapped a chunk of segments at a time, by whichever thread first needs the chunk: each
+    // call costs a system call even when the range is mapped already.
+    std::size_t have = populated_.load(std::memory_order_relaxed);
+    while (have < e) {
+      const std::size_t upto = std::min(source_.bytes().size(), std::max(e, have + kPopulateChunk));
+      if (populated_.compare_exchange_weak(have, upto, std::memory_order_relaxed)) {
+        source_.populate(have, upto);
+        break;
+      }
+    }
+    th.warm = source_.bytes().data() + (b & ~(kLine - 1));
+    th.warm_end = source_.bytes().data() + e;
+  }
+  static void warm_step(Thread& th) {
+    if (th.warm + kStepLines * kLine <= th.warm_end) {
+#pragma GCC unroll 16
+      for (std::size_t k = 0; k < kStepLines; ++k) prefetch_line(th.warm + k * kLine);
+      th.warm += kStepLines * kLine;
+    }
+  }
+
+  void walk(Thread& th) {
+    const std::uint64_t k = th.next_walk;
+    Segment& s = slot(k);
+    s.begin = begin_of(k);
+    s.end = end_of(k);
+    // The first segment starts at the first record; the others at a guess the finaliser checks.
+    s.start = k == 0 ? s.begin : source_.find_record(s.begin, s.end);
+    fill(s, th);
+    th.next_walk += n_;
+    warm_up(th);
+    {
+      std::lock_guard lock(mu_);
+      s.walked = k;
+      finalise(th);
+    }
+    bump();
+  }
+
+  // Walks and decodes the records of [s.start, s.end) and deals them to the engines.
+  void fill(Segment& s, Thread& th) {
+    s.anomalies = {};
+    s.packets = 0;
+    s.latest = Timestamp{std::numeric_limits<std::int64_t>::min()};
+    s.marks.clear();
+    for (auto& v : s.items) v.clear();
+    s.digests.clear();
+    s.digest_at.clear();
+    s.reader = source_.section(s.start, s.end, s.anomalies);
+    detect::Engine& engine = th.lane.engine;
+    std::int64_t sec = std::numeric_limits<std::int64_t>::min();
+    while (const std::size_t got = s.reader->read_batch(th.frames)) {
+      if (s.pkts.size() < s.packets + got) s.pkts.resize(s.packets + std::max(got, s.pkts.size() / 2));
+      const std::size_t first = s.packets;
+      const std::size_t decoded =
+          decode::decode_batch(std::span(th.frames).first(got), std::span(s.pkts).subspan(first, got), s.anomalies);
+      for (std::size_t i = first; i < first + decoded; ++i) {
+        const decode::PacketView& pkt = s.pkts[i];
+        const auto local = static_cast<std::uint32_t>(i);
+        if (pkt.ts > s.latest) {
+          s.latest = pkt.ts;
+          if (s.latest.seconds() != sec) {
+            sec = s.latest.seconds();
+            s.marks.push_back(TimeMark{local, s.latest});
+          }
+        }
+        const std::size_t owner = pa_.owner_of(dispatch_hash(pkt));
+        if (detect::Engine::is_shared_knowledge(pkt)) {
+          bool has_digest = false;
+          if (pkt.proto == decode::kProtoUdp) {
+            // Read once here; the engines only apply it. DNS over TCP (rare) each engine reads itself.
+            engine.digest_dns(pkt.payload, th.digest);
+            const std::size_t size = th.digest.encoded_size();
+            th.digest.encode(th.encoded.data());
+            s.digest_at.push_back(static_cast<std::uint32_t>(s.digests.size()));
+            s.digests.insert(s.digests.end(), th.encoded.begin(),
+                             th.encoded.begin() + static_cast<std::ptrdiff_t>(size));
+            has_digest = true;
+          }
+          const auto index = static_cast<std::uint32_t>(s.digest_at.size() - (has_digest ? 1 : 0));
+          for (std::size_t e = 0; e < n_; ++e)
+            s.items[e].push_back(SegmentItem{local, index, e != owner, has_digest, s.latest});
+        } else {
+          s.items[owner].push_back(SegmentItem{local, 0, false, false, s.latest});
+        }
+      }
+      s.packets = first + decoded;
+    }
+  }
+
+  // Under mu_: makes final every walked segment whose predecessors are final, in order. A segment's
+  // guessed start must be where the walk before it ended; if not, it is walked again from there. A
+  // walk that stopped at a corrupt or truncated record ends the input where the single pipeline does.
+  void finalise(Thread& th) {
+    while (next_final_ < end_at_.load(std::memory_order_relaxed)) {
+      Segment& s = slot(next_final_);
+      if (s.walked != next_final_) return;
+      // A segment in which no record starts (one record spans it) is empty whatever was guessed.
+      const bool empty = s.start >= s.end && expected_start_ >= s.end;
+      if (next_final_ > 0 && s.start != expected_start_ && !empty) {
+        s.start = expected_start_;
+        fill(s, th);
+        ++rewalks_;
+      }
+      expected_start_ = std::max(expected_start_, s.reader->position_bytes());
+      if (s.reader->stopped()) end_at_.store(next_final_ + 1, std::memory_order_release);
+      s.readers_left.store(static_cast<std::uint32_t>(n_), std::memory_order_relaxed);
+      s.final_number.store(next_final_, std::memory_order_release);
+      ++next_final_;
+    }
+  }
+
+  // Runs the thread's engine on its items of the next segment, with the timeouts the single pipeline
+  // runs between them; or, past the last segment, ends the engine's input.
+  void read(Thread& th) {
+    detect::Engine& engine = th.lane.engine;
+    const std::uint64_t j = th.next_read;
+    if (j >= end_at_.load(std::memory_order_acquire)) {
+      engine.finish();
+      th.lane.set_progress(EventOrder{EventOrder::kEndOfInput, 3, 0, 0});
+      th.ended = true;
+      bump();
+      return;
+    }
+    Segment& s = slot(j);
+    const std::vector<SegmentItem>& items = s.items[th.t];
+    // Runs items [from, to) as both pipelines run a batch (Engine::run_prefetched), numbered and
+    // timed on the engine's clock; a prefetch step of the thread's next walk after each.
+    auto run = [&](std::size_t from, std::size_t to) {
+      engine.run_prefetched(
+          to - from, th.flows,
+          [&](std::size_t k) { return items[from + k].observe ? nullptr : &s.pkts[items[from + k].local]; },
+          [&](std::size_t k, const detect::Engine::FlowLookup& flow) {
+            const SegmentItem& it = items[from + k];
+            const PacketMeta meta{th.base + it.local, std::max(th.now, it.latest)};
+            const DnsDigest* dns = nullptr;
+            if (it.has_digest) {
+              // Encoded a moment ago by this process: it decodes, or the pipeline is broken.
+              if (!DnsDigest::decode(std::span(s.digests).subspan(s.digest_at[it.digest_index]), th.digest))
+                std::abort();
+              dns = &th.digest;
+            }
+            if (it.observe)
+              engine.observe(s.pkts[it.local], meta, dns);
+            else
+              engine.process(s.pkts[it.local], meta, flow, dns);
+            warm_step(th);
+          });
+    };
+    std::size_t from = 0;
+    for (const TimeMark& m : s.marks) {
+      std::size_t to = from;
+      while (to < items.size() && items[to].local < m.local) ++to;
+      run(from, to);
+      from = to;
+      const Timestamp now = std::max(th.now, m.latest);
+      if (now.seconds() != th.tick_sec) {
+        th.tick_sec = now.seconds();
+        engine.tick(PacketMeta{th.base + m.local, now});
+      }
+    }
+    run(from, items.size());
+    th.now = std::max(th.now, s.latest);
+    th.base += s.packets;
+    th.lane.set_progress(EventOrder{th.base, 0, 0, 0});
+    if (th.t == 0) {
+      anomalies_.merge(s.anomalies);
+      source_.absorb(*s.reader);
+    }
+    ++th.next_read;
+    if (s.readers_left.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      s.free_for.store(j + slots_count_, std::memory_order_release);
+    }
+    bump();
+    if (th.t == 0) {
+      merger_.drain();
+      if (progress_) progress_(th.base);
+    }
+  }
+
+  const ParallelAnalyzer& pa_;
+  capture::PcapFileReader& source_;
+  std::vector<Lane*> lanes_;
+  std::size_t n_;
+  std::size_t slots_count_;
+  std::unique_ptr<Segment[]> slots_;
+  std::size_t segment_bytes_;
+  AnomalyCounters& anomalies_;
+  Merger& merger_;
+  const std::function<void(std::uint64_t)>& progress_;
+  std::uint64_t total_ = 0;
+  std::atomic<std::uint64_t> end_at_{0};  // segments from here on are not read (a walk before stopped)
+  std::atomic<std::uint32_t> epoch_{0};
+  std::atomic<std::uint32_t> waiters_{0};
+  std::atomic<std::size_t> populated_{0};  // pages below this offset are mapped, or being mapped
+  std::mutex mu_;
+  std::uint64_t next_final_ = 0;                                            // under mu_
+  std::size_t expected_start_ = capture::PcapFileReader::kFileHeaderBytes;  // under mu_
+  std::uint64_t rewalks_ = 0;                                               // under mu_
+};
+
 }  // namespace
 
 ParallelAnalyzer::ParallelAnalyzer(detect::EngineConfig config, std::size_t threads, detect::EventSink& sink,
                                    AnomalyCounters& anomalies)
-    : config_(config), threads_(threads < 1 ? 1 : threads), sink_(sink), anomalies_(anomalies) {
+    : base_config_(config), threads_(threads < 1 ? 1 : threads), sink_(sink), anomalies_(anomalies) {
+  split(kReaderShare);
+}
+
+void ParallelAnalyzer::split(double reader_weight) {
   // Address-pair buckets [0, reader_buckets_) go to the reader's engine, the rest to the workers.
-  const double share = threads_ == 1 ? 1.0 : kReaderShare / (kReaderShare + static_cast<double>(threads_ - 1));
+  const double share = threads_ == 1 ? 1.0 : reader_weight / (reader_weight + static_cast<double>(threads_ - 1));
   reader_buckets_ = static_cast<std::uint32_t>(share * kBuckets + 0.5);
   // The hard cap is for the whole process: each engine gets the share of it its flows get.
-  const double cap = config_.max_flows;
-  reader_config_ = config_;
+  const double cap = base_config_.max_flows;
+  config_ = base_config_;
+  reader_config_ = base_config_;
   reader_config_.max_flows = std::max<std::uint32_t>(1024, static_cast<std::uint32_t>(cap * share));
   if (threads_ > 1) {
     config_.max_flows = std::max<std::uint32_t>(
@@ -286,6 +678,19 @@ std::size_t ParallelAnalyzer::owner_of(std::uint64_t hash) const {
 }
 
 void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<void(std::uint64_t)>& progress) {
+  rewalks_ = 0;
+  auto* file = dynamic_cast<capture::PcapFileReader*>(&source);
+  if (file != nullptr && threads_ > 1 && segment_bytes_ > 0 &&
+      file->position_bytes() == capture::PcapFileReader::kFileHeaderBytes) {
+    split(1.0);
+    run_segmented(*file, progress);
+  } else {
+    split(kReaderShare);
+    run_dealt(source, progress);
+  }
+}
+
+void ParallelAnalyzer::run_dealt(capture::FrameSource& source, const std::function<void(std::uint64_t)>& progress) {
   // Engine 0 runs inline on this thread (the reader); engines 1..N-1 on worker threads.
   const double cpu_start = thread_cpu_seconds();
   Lane reader_lane(reader_config_);
@@ -426,14 +831,22 @@ void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<voi
   for (auto& w : workers) reader_lane.wait_seconds += w->ring.producer_wait_seconds();
   merger.drain();
 
-  stats_ = {};
-  shares_.clear();
-  for (Lane* lane : lanes) {
-    shares_.push_back(
-        EngineShare{lane->engine.stats().packets, lane->engine.stats().flows, lane->cpu_seconds, lane->wait_seconds});
-    stats_.add_worker(lane->engine.stats());
-    anomalies_.merge(lane->anomalies);
+  collect(lanes, stats_, shares_, anomalies_);
+}
+
+void ParallelAnalyzer::run_segmented(capture::PcapFileReader& source,
+                                     const std::function<void(std::uint64_t)>& progress) {
+  std::vector<std::unique_ptr<Lane>> owned;
+  std::vector<Lane*> lanes;
+  for (std::size_t t = 0; t < threads_; ++t) {
+    owned.push_back(std::make_unique<Lane>(t == 0 ? reader_config_ : config_));
+    lanes.push_back(owned.back().get());
   }
+  Merger merger(lanes, sink_);
+  SegmentedWalk walk(*this, source, lanes, segment_bytes_, anomalies_, merger, progress);
+  walk.run();
+  rewalks_ = walk.rewalks();
+  collect(lanes, stats_, shares_, anomalies_);
 }
 
 }  // namespace minewatch::pipeline

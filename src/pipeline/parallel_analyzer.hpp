@@ -1,6 +1,11 @@
 #pragma once
-// The parallel pipeline for capture files, N threads: the calling thread walks and decodes the
-// capture, numbers packets on the shared PacketClock and deals them by a symmetric hash of the two
+// The parallel pipeline for capture files, N threads. A classic pcap file, which stays mapped, is
+// walked in segments: each thread walks and decodes every N-th segment of the file (a few MiB of
+// records, found from a guessed first record that the walk of the segment before confirms), deals its
+// packets by a symmetric hash of the two addresses to the N engines, and runs its own engine on every
+// segment in file order; the engines number packets and run timeouts exactly where the single pipeline
+// does. Other sources (pcapng, libpcap), whose frames do not outlive a batch: the calling thread walks
+// and decodes the capture, numbers packets on the shared PacketClock and deals them by a symmetric hash of the two
 // addresses to N engines: engine 0 it runs itself (a smaller share: reading is its other work), engines
 // 1..N-1 run on worker threads fed over SPSC rings. Each engine has its own flow table. Timeout ticks go
 // to every engine at the same input positions, DNS answers go to every engine (the owner counts and
@@ -15,6 +20,7 @@
 #include <vector>
 
 #include "capture/frame_source.hpp"
+#include "capture/pcap_file_reader.hpp"
 #include "core/anomaly.hpp"
 #include "detect/engine.hpp"
 
@@ -35,6 +41,9 @@ class ParallelAnalyzer {
   // s). Wall medians (sets of 11 alternating runs) moved within the host's noise, up to 6% either way.
   static constexpr double kReaderShare = 0.24;
 
+  // Bytes of the file each walk of the segmented pipeline takes at a time (decision 0009, stop 20).
+  static constexpr std::size_t kSegmentBytes = 1u << 20;
+
   // `threads` >= 1 threads in all: the calling thread (reader, writer and engine 0) and threads - 1
   // workers.
   ParallelAnalyzer(detect::EngineConfig config, std::size_t threads, detect::EventSink& sink,
@@ -42,6 +51,9 @@ class ParallelAnalyzer {
   ~ParallelAnalyzer();
   ParallelAnalyzer(const ParallelAnalyzer&) = delete;
   ParallelAnalyzer& operator=(const ParallelAnalyzer&) = delete;
+
+  // Segment size for the files run() can walk in segments; 0: always one reader that deals every packet.
+  void set_segment_bytes(std::size_t bytes) { segment_bytes_ = bytes; }
 
   // Analyses one capture to its end (flows do not span captures). `progress` (may be empty) is
   // called between batches with the number of packets read so far.
@@ -70,9 +82,18 @@ class ParallelAnalyzer {
   [[nodiscard]] std::size_t threads() const { return threads_; }
   // Which engine owns the flows between two hosts with this dispatch_hash (0 = the reader's).
   [[nodiscard]] std::size_t owner_of(std::uint64_t hash) const;
+  // Segments of the last run() whose guessed first record was wrong and were walked again.
+  [[nodiscard]] std::uint64_t rewalked_segments() const { return rewalks_; }
 
  private:
-  detect::EngineConfig config_;  // the workers' (their share of the flow cap)
+  // Deals flows with weight `reader_weight` for engine 0 and 1 for each other engine, and gives each
+  // engine that share of the flow cap.
+  void split(double reader_weight);
+  void run_dealt(capture::FrameSource& source, const std::function<void(std::uint64_t packets)>& progress);
+  void run_segmented(capture::PcapFileReader& source, const std::function<void(std::uint64_t packets)>& progress);
+
+  detect::EngineConfig base_config_;  // as given
+  detect::EngineConfig config_;       // the workers' (their share of the flow cap)
   detect::EngineConfig reader_config_;
   std::size_t threads_;
   std::uint32_t reader_buckets_ = 0;
@@ -80,6 +101,8 @@ class ParallelAnalyzer {
   AnomalyCounters& anomalies_;
   detect::EngineStats stats_;
   std::vector<EngineShare> shares_;
+  std::size_t segment_bytes_ = kSegmentBytes;
+  std::uint64_t rewalks_ = 0;
 };
 
 // A symmetric hash of a packet's two addresses (both directions agree), for dealing flows to workers.
