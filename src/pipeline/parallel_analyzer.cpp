@@ -258,8 +258,6 @@ class Merger {
   std::set<IpAddress> alerted_;
 };
 
-constexpr std::uint32_t kBuckets = 1024;
-
 // What each engine of a run did, summed, and each one's share.
 void collect(const std::vector<Lane*>& lanes, detect::EngineStats& stats,
              std::vector<ParallelAnalyzer::EngineShare>& shares, AnomalyCounters& anomalies) {
@@ -655,9 +653,12 @@ ParallelAnalyzer::ParallelAnalyzer(detect::EngineConfig config, std::size_t thre
 }
 
 void ParallelAnalyzer::split(double reader_weight) {
-  // Address-pair buckets [0, reader_buckets_) go to the reader's engine, the rest to the workers.
   const double share = threads_ == 1 ? 1.0 : reader_weight / (reader_weight + static_cast<double>(threads_ - 1));
-  reader_buckets_ = static_cast<std::uint32_t>(share * kBuckets + 0.5);
+  const auto reader_buckets = static_cast<std::uint32_t>(share * kBuckets + 0.5);
+  for (std::uint32_t b = 0; b < kBuckets; ++b) {
+    owner_table_[b] = static_cast<std::uint16_t>(
+        b < reader_buckets ? 0 : 1 + (b - reader_buckets) % static_cast<std::uint32_t>(threads_ - 1));
+  }
   // The hard cap is for the whole process: each engine gets the share of it its flows get.
   const double cap = base_config_.max_flows;
   config_ = base_config_;
@@ -670,12 +671,6 @@ void ParallelAnalyzer::split(double reader_weight) {
 }
 
 ParallelAnalyzer::~ParallelAnalyzer() = default;
-
-std::size_t ParallelAnalyzer::owner_of(std::uint64_t hash) const {
-  const auto bucket = static_cast<std::uint32_t>(hash >> 40) % kBuckets;
-  if (bucket < reader_buckets_) return 0;
-  return 1 + static_cast<std::size_t>(hash % (threads_ - 1));
-}
 
 void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<void(std::uint64_t)>& progress) {
   rewalks_ = 0;

@@ -14,6 +14,7 @@
 // sink in exactly the order and with exactly the content the single pipeline produces, as long as no
 // engine's table hits its cap (each gets the share of the cap its flows get, so which flow gets evicted
 // depends on the split). See docs/decisions/0009-parallel-pipeline.md.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -81,7 +82,7 @@ class ParallelAnalyzer {
   [[nodiscard]] const std::vector<EngineShare>& shares() const { return shares_; }
   [[nodiscard]] std::size_t threads() const { return threads_; }
   // Which engine owns the flows between two hosts with this dispatch_hash (0 = the reader's).
-  [[nodiscard]] std::size_t owner_of(std::uint64_t hash) const;
+  [[nodiscard]] std::size_t owner_of(std::uint64_t hash) const { return owner_table_[(hash >> 40) % kBuckets]; }
   // Segments of the last run() whose guessed first record was wrong and were walked again.
   [[nodiscard]] std::uint64_t rewalked_segments() const { return rewalks_; }
 
@@ -96,7 +97,10 @@ class ParallelAnalyzer {
   detect::EngineConfig config_;       // the workers' (their share of the flow cap)
   detect::EngineConfig reader_config_;
   std::size_t threads_;
-  std::uint32_t reader_buckets_ = 0;
+  // Address-pair buckets (the hash's bits 40-49) to engines: [0, reader buckets) to engine 0, the rest
+  // in turn to engines 1..N-1. A table, because owner_of runs once per packet.
+  static constexpr std::uint32_t kBuckets = 1024;
+  std::array<std::uint16_t, kBuckets> owner_table_{};
   detect::EventSink& sink_;
   AnomalyCounters& anomalies_;
   detect::EngineStats stats_;
