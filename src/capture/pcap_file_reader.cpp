@@ -24,13 +24,11 @@ constexpr std::uint32_t kMagicNano = 0xa1b23c4d;
 // is not in cache stalls it for a full memory latency. Every cache line up to this far ahead of the
 // read position is prefetched: the headers and the packets the decoder reads next arrive in time.
 constexpr std::size_t kPrefetchAhead = 4096;
-constexpr std::size_t kLine = 64;
+constexpr std::size_t kLine = kCacheLineBytes;
 // prefetch_step(): far enough ahead that the lines arrive long before the walk needs them (the walk of
-// a 256-frame batch runs through ~140 KiB at once); more lines per step than an average packet
-// spans (~9 in an ISP mix), so the window keeps its distance. Pages are mapped a chunk at a time.
+// a 256-frame batch runs through ~140 KiB at once); kStepLines lines per step, and pages mapped
+// kPopulateChunk at a time.
 constexpr std::size_t kStepWindow = 256 * 1024;
-constexpr std::size_t kStepLines = 12;
-constexpr std::size_t kPopulateChunk = 16u << 20;
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ 22  // Linux 5.14; older kernels answer EINVAL and the window stays unmapped
 #endif
@@ -75,10 +73,7 @@ void PcapFileReader::prefetch_step() {
   }
   const std::uint8_t* p = bytes_.data() + prefetched_;
   if (prefetched_ + kStepLines * kLine <= until) {
-    // The usual step, unrolled: this runs once per packet, and a loop testing both bounds per line
-    // cost ~100 instructions a packet (callgrind), as much as decoding the IP header.
-#pragma GCC unroll 16
-    for (std::size_t k = 0; k < kStepLines; ++k) prefetch_line(p + k * kLine);
+    prefetch_lines<kStepLines>(p);  // the usual step: this runs once per packet
     prefetched_ += kStepLines * kLine;
     return;
   }

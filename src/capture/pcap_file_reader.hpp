@@ -24,6 +24,12 @@ class PcapFileReader final : public FrameSource {
   // that under-report snaplen by a little exist, by this much they do not.
   static constexpr std::uint32_t kSnaplenSlack = 64 * 1024;
   static constexpr std::size_t kFileHeaderBytes = 24;
+  // A prefetch step (prefetch_step, and the parallel pipeline's walkers): more lines than an average
+  // packet spans (~9 in an ISP mix), so the prefetched window keeps its distance from the walk.
+  static constexpr std::size_t kStepLines = 12;
+  // Pages are mapped ahead of the walk this much at a time: each MADV_POPULATE_READ is a system call,
+  // even over pages already mapped.
+  static constexpr std::size_t kPopulateChunk = 16u << 20;
   static constexpr std::size_t kRecordHeaderBytes = 16;
 
   // True when the first four bytes are one of the classic pcap magics this reader handles.

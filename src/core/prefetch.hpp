@@ -12,6 +12,17 @@ namespace minewatch {
 // Fetch the cache line holding `p` into all cache levels (prefetcht0).
 inline void prefetch_line(const void* p) { asm volatile("prefetcht0 %0" : : "m"(*static_cast<const char*>(p))); }
 
+inline constexpr std::size_t kCacheLineBytes = 64;
+
+// `Lines` consecutive lines from `p`, unrolled: one step of a stream warmed a little per item of work
+// (a loop testing its bound per line cost as much as decoding an IP header, callgrind).
+template <std::size_t Lines>
+inline void prefetch_lines(const void* p) {
+  const char* c = static_cast<const char*>(p);
+#pragma GCC unroll 16
+  for (std::size_t k = 0; k < Lines; ++k) prefetch_line(c + k * kCacheLineBytes);
+}
+
 // Every line of the `bytes` bytes at `p` (the object may straddle one more line than bytes / 64).
 inline void prefetch_range(const void* p, std::size_t bytes) {
   const char* c = static_cast<const char*>(p);

@@ -364,9 +364,7 @@ class SegmentedWalk {
   // Slots per thread: room for each thread to walk a few segments ahead of the slowest engine.
   static constexpr std::size_t kSlotsPerThread = 4;
   static constexpr std::size_t kBatch = 256;
-  static constexpr std::size_t kLine = 64;
-  static constexpr std::size_t kStepLines = 12;  // as the single pipeline's prefetch_step
-  static constexpr std::size_t kPopulateChunk = 16u << 20;
+  static constexpr std::size_t kStepBytes = capture::PcapFileReader::kStepLines * kCacheLineBytes;
 
   struct Thread {
     Thread(std::size_t index, Lane& l) : t(index), next_walk(index), lane(l) {}
@@ -384,9 +382,6 @@ class SegmentedWalk {
     std::vector<detect::Engine::FlowLookup> flows;
     DnsDigest digest;
     std::array<capture::Frame, kBatch> frames;
-    std::array<decode::PacketView, kBatch> pkts;
-    std::array<std::byte, DnsDigest::kMaxEncodedBytes> encoded;
-    double wait_seconds = 0;
     bool ended = false;
   };
 
@@ -410,7 +405,6 @@ class SegmentedWalk {
       }
     }
     th.lane.cpu_seconds = thread_cpu_seconds() - cpu_start;
-    th.lane.wait_seconds = th.wait_seconds;
   }
 
   bool can_walk(const Thread& th) {
@@ -433,7 +427,7 @@ class SegmentedWalk {
     waiters_.fetch_add(1, std::memory_order_seq_cst);
     if (epoch_.load(std::memory_order_seq_cst) == seen) epoch_.wait(seen, std::memory_order_seq_cst);
     waiters_.fetch_sub(1, std::memory_order_seq_cst);
-    th.wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    th.lane.wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
   // Maps the thread's next segment and starts prefetching it behind the engine's work.
@@ -443,24 +437,23 @@ class SegmentedWalk {
       return;
     }
     const std::size_t b = begin_of(th.next_walk), e = end_of(th.next_walk);
-    // Pages are mapped a chunk of segments at a time, by whichever thread first needs the chunk: each
-    // call costs a system call even when the range is mapped already.
+    // Pages are mapped a chunk of segments at a time, by whichever thread first needs the chunk.
     std::size_t have = populated_.load(std::memory_order_relaxed);
     while (have < e) {
-      const std::size_t upto = std::min(source_.bytes().size(), std::max(e, have + kPopulateChunk));
+      const std::size_t upto =
+          std::min(source_.bytes().size(), std::max(e, have + capture::PcapFileReader::kPopulateChunk));
       if (populated_.compare_exchange_weak(have, upto, std::memory_order_relaxed)) {
         source_.populate(have, upto);
         break;
       }
     }
-    th.warm = source_.bytes().data() + (b & ~(kLine - 1));
+    th.warm = source_.bytes().data() + (b & ~(kCacheLineBytes - 1));
     th.warm_end = source_.bytes().data() + e;
   }
   static void warm_step(Thread& th) {
-    if (th.warm + kStepLines * kLine <= th.warm_end) {
-#pragma GCC unroll 16
-      for (std::size_t k = 0; k < kStepLines; ++k) prefetch_line(th.warm + k * kLine);
-      th.warm += kStepLines * kLine;
+    if (th.warm + kStepBytes <= th.warm_end) {
+      prefetch_lines<capture::PcapFileReader::kStepLines>(th.warm);
+      th.warm += kStepBytes;
     }
   }
 
@@ -512,17 +505,17 @@ class SegmentedWalk {
         const std::size_t owner = pa_.owner_of(dispatch_hash(pkt));
         if (detect::Engine::is_shared_knowledge(pkt)) {
           bool has_digest = false;
+          std::uint32_t index = 0;
           if (pkt.proto == decode::kProtoUdp) {
             // Read once here; the engines only apply it. DNS over TCP (rare) each engine reads itself.
             engine.digest_dns(pkt.payload, th.digest);
-            const std::size_t size = th.digest.encoded_size();
-            th.digest.encode(th.encoded.data());
-            s.digest_at.push_back(static_cast<std::uint32_t>(s.digests.size()));
-            s.digests.insert(s.digests.end(), th.encoded.begin(),
-                             th.encoded.begin() + static_cast<std::ptrdiff_t>(size));
+            const std::size_t at = s.digests.size();
+            s.digests.resize(at + th.digest.encoded_size());
+            th.digest.encode(s.digests.data() + at);
+            index = static_cast<std::uint32_t>(s.digest_at.size());
+            s.digest_at.push_back(static_cast<std::uint32_t>(at));
             has_digest = true;
           }
-          const auto index = static_cast<std::uint32_t>(s.digest_at.size() - (has_digest ? 1 : 0));
           for (std::size_t e = 0; e < n_; ++e)
             s.items[e].push_back(SegmentItem{local, index, e != owner, has_digest, s.latest});
         } else {

@@ -1,6 +1,6 @@
 #pragma once
 // The parallel pipeline for capture files, N threads. A classic pcap file, which stays mapped, is
-// walked in segments: each thread walks and decodes every N-th segment of the file (a few MiB of
+// walked in segments: each thread walks and decodes every N-th segment of the file (kSegmentBytes of
 // records, found from a guessed first record that the walk of the segment before confirms), deals its
 // packets by a symmetric hash of the two addresses to the N engines, and runs its own engine on every
 // segment in file order; the engines number packets and run timeouts exactly where the single pipeline
