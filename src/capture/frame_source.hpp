@@ -33,7 +33,7 @@ class FrameSource {
 };
 
 // Opens a capture file, choosing the reader by magic number: classic pcap (µs or ns, either byte
-// order) goes through our mmap walk, pcapng and anything else libpcap reads through libpcap.
+// order) and pcapng go through our mmap walks, anything else libpcap reads through libpcap.
 // Errors (missing, unreadable, not a capture, empty) name the file.
 [[nodiscard]] Result<std::unique_ptr<FrameSource>> open_capture(const std::string& path, AnomalyCounters& anomalies);
 

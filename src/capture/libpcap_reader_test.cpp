@@ -24,7 +24,7 @@ TEST(LibpcapReader, ReadsPcapngFramesWithNanosecondTimestamps) {
   ng.add(1700000001ULL * 1'000'000, counting_frame(61, 2));
   TempFile file(ng.bytes(), ".pcapng");
   AnomalyCounters anomalies;
-  auto source = open_capture(file.path(), anomalies);
+  auto source = LibpcapReader::open(file.path(), anomalies);
   ASSERT_TRUE(source.has_value()) << source.error().message;
   std::array<Frame, 8> frames{};
   ASSERT_EQ((*source)->read_batch(frames), 2u);
@@ -42,7 +42,7 @@ TEST(LibpcapReader, ReadsPcapngFramesWithNanosecondTimestamps) {
 TEST(LibpcapReader, ReportsRawIpAsLinktypeRawWhateverTheLocalDltValue) {
   TempFile file(PcapngBuilder(101).add(1, {0x45, 0, 0, 20}).bytes(), ".pcapng");
   AnomalyCounters anomalies;
-  auto source = open_capture(file.path(), anomalies);
+  auto source = LibpcapReader::open(file.path(), anomalies);
   ASSERT_TRUE(source.has_value()) << source.error().message;
   std::array<Frame, 2> frames{};
   ASSERT_EQ((*source)->read_batch(frames), 1u);
@@ -54,7 +54,7 @@ TEST(LibpcapReader, TurnsATruncatedPcapngIntoAWarningAndKeepsEarlierFrames) {
   bytes.erase(bytes.end() - 50, bytes.end());  // cut inside the last block
   TempFile file(bytes, ".pcapng");
   AnomalyCounters anomalies;
-  auto source = open_capture(file.path(), anomalies);
+  auto source = LibpcapReader::open(file.path(), anomalies);
   ASSERT_TRUE(source.has_value()) << source.error().message;
   std::array<Frame, 8> frames{};
   EXPECT_EQ((*source)->read_batch(frames), 1u);
@@ -71,7 +71,7 @@ TEST(LibpcapReader, CarriesAPacketThatDoesNotFitTheArenaIntoTheNextBatch) {
     ng.add(static_cast<std::uint64_t>(i), counting_frame(200'000, static_cast<std::uint8_t>(i)));
   TempFile file(ng.bytes(), ".pcapng");
   AnomalyCounters anomalies;
-  auto source = open_capture(file.path(), anomalies);
+  auto source = LibpcapReader::open(file.path(), anomalies);
   ASSERT_TRUE(source.has_value()) << source.error().message;
   std::vector<Frame> frames(64);
   int seen = 0;
@@ -92,7 +92,7 @@ TEST(LibpcapReader, RejectsAPcapngWithAMangledSectionHeader) {
   bytes[8] = 0x00;  // byte-order magic
   TempFile file(bytes, ".pcapng");
   AnomalyCounters anomalies;
-  auto source = open_capture(file.path(), anomalies);
+  auto source = LibpcapReader::open(file.path(), anomalies);
   ASSERT_FALSE(source.has_value());
   EXPECT_THAT(source.error().message, HasSubstr(file.path()));
 }

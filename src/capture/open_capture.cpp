@@ -9,6 +9,7 @@
 #include "capture/frame_source.hpp"
 #include "capture/libpcap_reader.hpp"
 #include "capture/pcap_file_reader.hpp"
+#include "capture/pcapng_file_reader.hpp"
 
 namespace minewatch::capture {
 namespace {
@@ -38,8 +39,11 @@ Result<std::unique_ptr<FrameSource>> open_capture(const std::string& path, Anoma
     if (got == static_cast<ssize_t>(magic.size()) && PcapFileReader::is_classic_magic(magic)) {
       return as_source(PcapFileReader::open(path, anomalies));
     }
+    if (got == static_cast<ssize_t>(magic.size()) && PcapngFileReader::is_pcapng_magic(magic)) {
+      return as_source(PcapngFileReader::open(path, anomalies));
+    }
   }
-  // pcapng, the odd pcap variants, and pipes: libpcap decides (and names unknown formats).
+  // The odd pcap variants and pipes: libpcap decides (and names unknown formats).
   return as_source(LibpcapReader::open(path, anomalies));
 }
 

@@ -1,12 +1,6 @@
 #include "capture/pcap_file_reader.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -18,28 +12,12 @@ namespace {
 
 constexpr std::uint32_t kMagicMicro = 0xa1b2c3d4;
 constexpr std::uint32_t kMagicNano = 0xa1b23c4d;
-// Far enough ahead that the line arrives before we need it, near enough to still be useful for
-// the small frames that dominate mining traffic (a few records of ~100 bytes).
-// The walk is a dependent chain (each record's length says where the next header is), so a header that
-// is not in cache stalls it for a full memory latency. Every cache line up to this far ahead of the
-// read position is prefetched: the headers and the packets the decoder reads next arrive in time.
-constexpr std::size_t kPrefetchAhead = 4096;
-constexpr std::size_t kLine = kCacheLineBytes;
-// prefetch_step(): far enough ahead that the lines arrive long before the walk needs them (the walk of
-// a 256-frame batch runs through ~140 KiB at once); kStepLines lines per step, and pages mapped
-// kPopulateChunk at a time.
-constexpr std::size_t kStepWindow = 256 * 1024;
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22  // Linux 5.14; older kernels answer EINVAL and the window stays unmapped
-#endif
 
 std::uint32_t load_u32(const std::uint8_t* p) {
   std::uint32_t v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-
-std::string errno_text(int err) { return std::strerror(err); }
 
 }  // namespace
 
@@ -50,73 +28,28 @@ bool PcapFileReader::is_classic_magic(std::span<const std::uint8_t> first_bytes)
          m == __builtin_bswap32(kMagicNano);
 }
 
-PcapFileReader::PcapFileReader(std::span<const std::uint8_t> bytes, void* mapping, std::string name,
+PcapFileReader::PcapFileReader(std::span<const std::uint8_t> bytes, MappedFile file, std::string name,
                                AnomalyCounters& anomalies)
-    : bytes_(bytes),
-      mapping_(mapping),
+    : file_(std::move(file)),
+      bytes_(bytes),
       name_(std::move(name)),
       anomalies_(anomalies),
-      populated_(mapping == nullptr ? bytes.size() : 0),
-      can_populate_(mapping != nullptr) {}
+      warm_(bytes, file_.mapped(), kFileHeaderBytes) {}
 
-void PcapFileReader::prefetch_step() {
-  const std::size_t until = std::min(bytes_.size(), pos_ + kStepWindow);
-  if (until > populated_) {
-    if (!can_populate_) return;
-    // Chunks start page-aligned (the mapping does, and chunks are whole pages); the last is cut short.
-    const std::size_t end = std::min(bytes_.size(), std::max(until, populated_ + kPopulateChunk));
-    if (::madvise(const_cast<std::uint8_t*>(bytes_.data()) + populated_, end - populated_, MADV_POPULATE_READ) != 0) {
-      can_populate_ = false;  // an old kernel, or the file shrank under us: the walk's own faults map it
-      return;
-    }
-    populated_ = end;
-  }
-  const std::uint8_t* p = bytes_.data() + prefetched_;
-  if (prefetched_ + kStepLines * kLine <= until) {
-    prefetch_lines<kStepLines>(p);  // the usual step: this runs once per packet
-    prefetched_ += kStepLines * kLine;
-    return;
-  }
-  for (; prefetched_ < until; prefetched_ += kLine, p += kLine) prefetch_line(p);
-}
-
-PcapFileReader::~PcapFileReader() {
-  if (mapping_ != nullptr) ::munmap(mapping_, bytes_.size());
-}
+PcapFileReader::~PcapFileReader() = default;
 
 Result<std::unique_ptr<PcapFileReader>> PcapFileReader::open(const std::string& path, AnomalyCounters& anomalies) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return make_error(path + ": " + errno_text(errno));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return make_error(path + ": " + errno_text(err));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return make_error(path + ": not a regular file");
-  }
-  const auto size = static_cast<std::size_t>(st.st_size);
-  if (size == 0) {
-    ::close(fd);
-    return make_error(path + ": empty file");
-  }
-  void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int map_err = errno;
-  ::close(fd);  // the mapping keeps the file alive
-  if (mapping == MAP_FAILED) return make_error(path + ": mmap failed: " + errno_text(map_err));
-  ::madvise(mapping, size, MADV_SEQUENTIAL);  // aggressive readahead, drop pages behind us
-
-  std::span<const std::uint8_t> bytes{static_cast<const std::uint8_t*>(mapping), size};
-  std::unique_ptr<PcapFileReader> reader{new PcapFileReader(bytes, mapping, path, anomalies)};
+  auto file = MappedFile::open(path);
+  if (!file) return std::unexpected(std::move(file.error()));
+  const std::span<const std::uint8_t> bytes = file->bytes();
+  std::unique_ptr<PcapFileReader> reader{new PcapFileReader(bytes, std::move(*file), path, anomalies)};
   if (auto ok = reader->parse_header(); !ok) return std::unexpected(ok.error());
   return reader;
 }
 
 Result<std::unique_ptr<PcapFileReader>> PcapFileReader::from_buffer(std::span<const std::uint8_t> bytes,
                                                                     std::string name, AnomalyCounters& anomalies) {
-  std::unique_ptr<PcapFileReader> reader{new PcapFileReader(bytes, nullptr, std::move(name), anomalies)};
+  std::unique_ptr<PcapFileReader> reader{new PcapFileReader(bytes, MappedFile{}, std::move(name), anomalies)};
   if (auto ok = reader->parse_header(); !ok) return std::unexpected(ok.error());
   return reader;
 }
@@ -159,14 +92,14 @@ void PcapFileReader::stop_with_warning(Anomaly anomaly, std::string message) {
 
 std::unique_ptr<PcapFileReader> PcapFileReader::section(std::size_t from, std::size_t until,
                                                         AnomalyCounters& anomalies) const {
-  std::unique_ptr<PcapFileReader> s{new PcapFileReader(bytes_, nullptr, name_, anomalies)};
+  std::unique_ptr<PcapFileReader> s{new PcapFileReader(bytes_, MappedFile{}, name_, anomalies)};
   s->link_type_ = link_type_;
   s->snaplen_ = snaplen_;
   s->swapped_ = swapped_;
   s->nanoseconds_ = nanoseconds_;
   s->pos_ = std::min(from, bytes_.size());
   s->until_ = until;
-  s->prefetched_ = s->pos_;
+  s->warm_ = WalkPrefetch(bytes_, false, s->pos_);
   return s;
 }
 
@@ -206,13 +139,7 @@ std::size_t PcapFileReader::find_record(std::size_t from, std::size_t limit) con
 }
 
 void PcapFileReader::populate(std::size_t from, std::size_t until) const {
-  if (mapping_ == nullptr) return;
-  constexpr std::size_t kPage = 4096;
-  from &= ~(kPage - 1);
-  until = std::min(until, bytes_.size());
-  if (from >= until) return;
-  // An old kernel answers EINVAL: the walk's own faults map the pages then.
-  (void)::madvise(const_cast<std::uint8_t*>(bytes_.data()) + from, until - from, MADV_POPULATE_READ);
+  if (file_.mapped()) WalkPrefetch::populate(bytes_, from, until);
 }
 
 void PcapFileReader::absorb(const PcapFileReader& section) {
@@ -248,9 +175,7 @@ std::size_t PcapFileReader::read_batch(std::span<Frame> out) {
       break;
     }
     const std::uint8_t* h = base + pos_;
-    for (const std::size_t until = std::min(size, pos_ + kPrefetchAhead); prefetched_ < until; prefetched_ += kLine) {
-      prefetch_line(base + prefetched_);
-    }
+    warm_.near(pos_);
     const std::uint32_t incl_len = u32_at(h + 8);
     if (incl_len > length_limit) {
       stop_with_warning(Anomaly::CaptureBadRecordLength, "corrupt record length " + std::to_string(incl_len) +

@@ -1,8 +1,7 @@
 #pragma once
 // Classic pcap (µs or ns timestamps, either byte order) read by walking an mmap'd file in place:
 // frames point straight into the mapping, so a batch costs no copies (and frames outlive the batch:
-// they stay valid as long as the reader). A file truncated by another process while mapped raises
-// SIGBUS, as with any mmap reader; captures still being written belong to the libpcap path.
+// they stay valid as long as the reader). See capture/mapped_file.hpp for the mapping and its prefetch.
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "capture/frame_source.hpp"
+#include "capture/mapped_file.hpp"
 #include "core/anomaly.hpp"
 #include "core/result.hpp"
 
@@ -24,12 +24,9 @@ class PcapFileReader final : public FrameSource {
   // that under-report snaplen by a little exist, by this much they do not.
   static constexpr std::uint32_t kSnaplenSlack = 64 * 1024;
   static constexpr std::size_t kFileHeaderBytes = 24;
-  // A prefetch step (prefetch_step, and the parallel pipeline's walkers): more lines than an average
-  // packet spans (~9 in an ISP mix), so the prefetched window keeps its distance from the walk.
-  static constexpr std::size_t kStepLines = 12;
-  // Pages are mapped ahead of the walk this much at a time: each MADV_POPULATE_READ is a system call,
-  // even over pages already mapped.
-  static constexpr std::size_t kPopulateChunk = 16u << 20;
+  // The walk's prefetch step and page-mapping chunk (the parallel pipeline's walkers use them too).
+  static constexpr std::size_t kStepLines = WalkPrefetch::kStepLines;
+  static constexpr std::size_t kPopulateChunk = WalkPrefetch::kPopulateChunk;
   static constexpr std::size_t kRecordHeaderBytes = 16;
 
   // True when the first four bytes are one of the classic pcap magics this reader handles.
@@ -54,7 +51,7 @@ class PcapFileReader final : public FrameSource {
   [[nodiscard]] bool frames_outlive_batch() const override { return true; }
   // Prefetches a few more cache lines of the next ~256 KiB, mapping the pages ahead in 16 MiB steps
   // first (MADV_POPULATE_READ): a prefetch of a page not yet mapped costs a page walk and is dropped.
-  void prefetch_step() override;
+  void prefetch_step() override { warm_.step(pos_); }
 
   // The parallel pipeline's walkers (decision 0009, "Stop 20"): each walks its own sections of the file.
   // A reader of the records that start at or after `from` and before `until`, over the same bytes
@@ -88,21 +85,19 @@ class PcapFileReader final : public FrameSource {
   [[nodiscard]] bool byte_swapped() const { return swapped_; }
 
  private:
-  PcapFileReader(std::span<const std::uint8_t> bytes, void* mapping, std::string name, AnomalyCounters& anomalies);
+  PcapFileReader(std::span<const std::uint8_t> bytes, MappedFile file, std::string name, AnomalyCounters& anomalies);
   [[nodiscard]] Result<void> parse_header();
   [[nodiscard]] std::uint32_t u32_at(const std::uint8_t* p) const;
   void stop_with_warning(Anomaly anomaly, std::string message);
 
+  MappedFile file_;  // the mapping of bytes_ when this reader owns one (not for a buffer or a section)
   std::span<const std::uint8_t> bytes_;
-  void* mapping_ = nullptr;  // non-null when we own an mmap of bytes_
   std::string name_;
   AnomalyCounters& anomalies_;
   std::vector<std::string> warnings_;
   std::size_t pos_ = 0;
   std::size_t until_ = SIZE_MAX;  // a section: records start before this offset
-  std::size_t prefetched_ = 0;    // cache lines below this offset have been prefetched
-  std::size_t populated_ = 0;     // pages below this offset are mapped (a buffer: all of it)
-  bool can_populate_ = false;     // a mapping whose kernel takes MADV_POPULATE_READ
+  WalkPrefetch warm_;
   std::uint32_t link_type_ = 0;
   std::uint32_t snaplen_ = 0;
   bool swapped_ = false;

@@ -23,7 +23,7 @@ struct Options {
   std::optional<std::uint64_t> flows;
   std::optional<double> size_mb;
   std::optional<double> mining_fraction;
-  bool nanosecond = false, big_endian = false;
+  bool nanosecond = false, big_endian = false, pcapng = false;
   std::string pool_endpoint;  // sv2 profile: every session's pool is this IPv4:PORT
 };
 
@@ -194,7 +194,7 @@ std::vector<Job> sv2_plan(Rng& rng, const Options& o, const Sv2Options& sv2) {
 
 int generate(const Options& o) {
   Capture cap;
-  if (auto err = cap.open(o.out, PcapOptions{o.nanosecond, o.big_endian})) {
+  if (auto err = cap.open(o.out, PcapOptions{o.nanosecond, o.big_endian, o.pcapng})) {
     fmt::print(stderr, "mw-gen: {}\n", *err);
     return 1;
   }
@@ -337,6 +337,7 @@ int main(int argc, char** argv) {
   app.add_option("--pool-endpoint", o.pool_endpoint, "sv2 profile: every session's pool is this IPv4:PORT");
   app.add_flag("--nanosecond", o.nanosecond, "nanosecond-resolution pcap magic");
   app.add_flag("--big-endian", o.big_endian, "write pcap headers big-endian");
+  app.add_flag("--pcapng", o.pcapng, "write pcapng (enhanced packet blocks) instead of classic pcap");
   CLI11_PARSE(app, argc, argv);
   return mwgen::generate(o);
 }

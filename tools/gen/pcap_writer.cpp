@@ -43,6 +43,10 @@ std::optional<std::string> Capture::open(const std::string& path, PcapOptions op
   if (file_ == nullptr) return "cannot open " + path + ": " + std::strerror(errno);
   out_.resize(kOutBufferBytes);
   heap_.reserve(1u << 16);
+  if (options.pcapng) {
+    write_pcapng_header();
+    return std::nullopt;
+  }
   put_u32(options.nanosecond ? 0xa1b23c4du : 0xa1b2c3d4u);
   // version 2.4, then thiszone and sigfigs.
   if (options.big_endian) {
@@ -59,6 +63,44 @@ std::optional<std::string> Capture::open(const std::string& path, PcapOptions op
   put_u32(1);       // LINKTYPE_ETHERNET
   file_bytes_ += 24;
   return std::nullopt;
+}
+
+void Capture::write_pcapng_header() {
+  const std::size_t start = out_used_;
+  put_u32(0x0A0D0D0A);  // section header block
+  put_u32(28);
+  put_u32(0x1A2B3C4D);  // byte-order magic
+  put_u16(1);           // version 1.0
+  put_u16(0);
+  put_u32(0xFFFFFFFF);  // section length: not given
+  put_u32(0xFFFFFFFF);
+  put_u32(28);
+  const bool ns = options_.nanosecond;
+  const std::uint32_t idb = ns ? 32 : 20;
+  put_u32(1);  // interface description block
+  put_u32(idb);
+  put_u16(1);  // LINKTYPE_ETHERNET
+  put_u16(0);
+  put_u32(262144);  // snaplen
+  if (ns) {
+    put_u16(9);  // if_tsresol: 10^-9
+    put_u16(1);
+    put_u32(options_.big_endian ? 0x09000000u : 0x09u);  // the value byte first, then padding
+    put_u32(0);                                          // end of options
+  }
+  put_u32(idb);
+  file_bytes_ += out_used_ - start;
+}
+
+void Capture::put_u16(std::uint16_t v) {
+  std::uint8_t* p = &out_[out_used_];
+  if (options_.big_endian) {
+    p[0] = static_cast<std::uint8_t>(v >> 8);
+    p[1] = static_cast<std::uint8_t>(v);
+  } else {
+    std::memcpy(p, &v, 2);
+  }
+  out_used_ += 2;
 }
 
 void Capture::put_u32(std::uint32_t v) {
@@ -179,11 +221,21 @@ void Capture::commit(Nanos ts, std::size_t len) {
 void Capture::write_record(const Record& r) {
   assert(r.ts >= last_written_);
   last_written_ = r.ts;
-  if (out_used_ + 16 + r.len > out_.size()) flush_out();
-  const auto sec = static_cast<std::uint32_t>(r.ts / kSec);
-  const auto frac = static_cast<std::uint32_t>(options_.nanosecond ? r.ts % kSec : (r.ts % kSec) / kUs);
-  put_u32(sec);
-  put_u32(frac);
+  if (out_used_ + 32 + r.len + 3 > out_.size()) flush_out();
+  const std::size_t pad = options_.pcapng ? (4 - r.len % 4) % 4 : 0;
+  const std::size_t header = options_.pcapng ? 28 : 16;
+  if (options_.pcapng) {
+    // Enhanced packet block: interface 0, time in the interface's units (µs, or ns with if_tsresol 9).
+    const auto units = static_cast<std::uint64_t>(options_.nanosecond ? r.ts : r.ts / kUs);
+    put_u32(6);
+    put_u32(static_cast<std::uint32_t>(header + r.len + pad + 4));
+    put_u32(0);
+    put_u32(static_cast<std::uint32_t>(units >> 32));
+    put_u32(static_cast<std::uint32_t>(units));
+  } else {
+    put_u32(static_cast<std::uint32_t>(r.ts / kSec));
+    put_u32(static_cast<std::uint32_t>(options_.nanosecond ? r.ts % kSec : (r.ts % kSec) / kUs));
+  }
   put_u32(r.len);
   put_u32(r.len);
   Chunk& c = chunks_[r.chunk];
@@ -194,9 +246,15 @@ void Capture::write_record(const Record& r) {
     std::memcpy(&out_[out_used_], c.data.data() + r.offset, r.len);
     out_used_ += r.len;
   }
+  if (options_.pcapng) {
+    if (out_used_ + 8 > out_.size()) flush_out();
+    std::memset(&out_[out_used_], 0, pad);
+    out_used_ += pad;
+    put_u32(static_cast<std::uint32_t>(header + r.len + pad + 4));  // the block's length again
+  }
   ++packets_;
   frame_bytes_ += r.len;
-  file_bytes_ += 16 + r.len;
+  file_bytes_ += header + r.len + pad + (options_.pcapng ? 4 : 0);
   queued_bytes_ -= r.len;
   c.live -= r.len;
   if (--c.pending == 0 && !c.open) release(r.chunk);

@@ -28,6 +28,7 @@ constexpr Nanos kSec = 1'000'000'000;
 struct PcapOptions {
   bool nanosecond = false;
   bool big_endian = false;
+  bool pcapng = false;  // a section header, one Ethernet interface, then enhanced packet blocks
 };
 
 // Owns the output file and the reorder queue.
@@ -82,6 +83,8 @@ class Capture {
   std::uint8_t* reserve_shared(std::size_t max_len);
   void maybe_compact();
   void put_u32(std::uint32_t v);
+  void put_u16(std::uint16_t v);
+  void write_pcapng_header();
   void flush_out();
 
   std::FILE* file_ = nullptr;

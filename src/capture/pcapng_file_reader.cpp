@@ -1,0 +1,276 @@
+#include "capture/pcapng_file_reader.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+namespace minewatch::capture {
+namespace {
+
+constexpr std::size_t kBlockHeaderBytes = 8;  // type, total length
+constexpr std::size_t kBlockMinBytes = 12;    // ... and the total length again at the end
+// Enhanced / obsolete packet block: interface, timestamp (2 words), captured and original length.
+constexpr std::size_t kPacketFieldsBytes = 20;
+constexpr std::size_t kSimpleFieldsBytes = 4;     // original length
+constexpr std::size_t kInterfaceFieldsBytes = 8;  // link type, reserved, snaplen
+constexpr std::uint16_t kOptEnd = 0, kOptTsResol = 9, kOptTsOffset = 14;
+constexpr std::uint64_t kMicro = 1'000'000, kNano = 1'000'000'000;
+
+std::uint32_t load_u32(const std::uint8_t* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+std::string offset_text(std::size_t pos) { return "byte offset " + std::to_string(pos); }
+
+}  // namespace
+
+bool PcapngFileReader::is_pcapng_magic(std::span<const std::uint8_t> first_bytes) {
+  return first_bytes.size() >= 4 && load_u32(first_bytes.data()) == kSectionHeader;
+}
+
+PcapngFileReader::PcapngFileReader(std::span<const std::uint8_t> bytes, MappedFile file, std::string name,
+                                   AnomalyCounters& anomalies)
+    : file_(std::move(file)),
+      bytes_(bytes),
+      name_(std::move(name)),
+      anomalies_(anomalies),
+      warm_(bytes, file_.mapped(), 0) {}
+
+Result<std::unique_ptr<PcapngFileReader>> PcapngFileReader::open(const std::string& path, AnomalyCounters& anomalies) {
+  auto file = MappedFile::open(path);
+  if (!file) return std::unexpected(std::move(file.error()));
+  const std::span<const std::uint8_t> bytes = file->bytes();
+  std::unique_ptr<PcapngFileReader> reader{new PcapngFileReader(bytes, std::move(*file), path, anomalies)};
+  if (auto ok = reader->check_start(); !ok) return std::unexpected(ok.error());
+  return reader;
+}
+
+Result<std::unique_ptr<PcapngFileReader>> PcapngFileReader::from_buffer(std::span<const std::uint8_t> bytes,
+                                                                        std::string name, AnomalyCounters& anomalies) {
+  std::unique_ptr<PcapngFileReader> reader{new PcapngFileReader(bytes, MappedFile{}, std::move(name), anomalies)};
+  if (auto ok = reader->check_start(); !ok) return std::unexpected(ok.error());
+  return reader;
+}
+
+Result<void> PcapngFileReader::check_start() const {
+  if (bytes_.empty()) return make_error(name_ + ": empty file");
+  if (!is_pcapng_magic(bytes_)) {
+    char hex[16] = "?";
+    if (bytes_.size() >= 4) std::snprintf(hex, sizeof hex, "%08x", __builtin_bswap32(load_u32(bytes_.data())));
+    return make_error(name_ + ": not a pcapng file (it does not start with a section header block; first bytes " + hex +
+                      ")");
+  }
+  const std::uint32_t bom = bytes_.size() >= kBlockMinBytes ? load_u32(bytes_.data() + kBlockHeaderBytes) : 0;
+  if (bom != kByteOrderMagic && bom != __builtin_bswap32(kByteOrderMagic)) {
+    return make_error(name_ + ": not a pcapng file (its section header block has no byte-order magic)");
+  }
+  return {};
+}
+
+std::uint32_t PcapngFileReader::u32_at(const std::uint8_t* p) const {
+  const std::uint32_t v = load_u32(p);
+  return swapped_ ? __builtin_bswap32(v) : v;
+}
+
+std::uint16_t PcapngFileReader::u16_at(const std::uint8_t* p) const {
+  std::uint16_t v;
+  std::memcpy(&v, p, sizeof v);
+  return swapped_ ? __builtin_bswap16(v) : v;
+}
+
+void PcapngFileReader::stop_with_warning(Anomaly anomaly, std::string message) {
+  anomalies_.add(anomaly);
+  warnings_.push_back(name_ + ": " + std::move(message));
+  done_ = true;
+}
+
+bool PcapngFileReader::section_header(const std::uint8_t* b, std::uint32_t length) {
+  // The byte order was taken from this block's magic before its length was read.
+  if (length < kBlockMinBytes + 16) {
+    stop_with_warning(Anomaly::CaptureBadRecordLength, "section header block of " + std::to_string(length) +
+                                                           " bytes at " + offset_text(pos_) + "; reading stopped");
+    return false;
+  }
+  const std::uint16_t major = u16_at(b + 12);
+  if (major != 1) {
+    stop_with_warning(Anomaly::CaptureBadRecordLength, "pcapng section version " + std::to_string(major) + "." +
+                                                           std::to_string(u16_at(b + 14)) + " at " + offset_text(pos_) +
+                                                           " is not 1.x; reading stopped");
+    return false;
+  }
+  interfaces_.clear();  // a new section describes its own interfaces
+  return true;
+}
+
+void PcapngFileReader::interface_description(const std::uint8_t* b, std::uint32_t length) {
+  Interface ifc;
+  ifc.link_type = u16_at(b + kBlockHeaderBytes);
+  ifc.snaplen = u32_at(b + kBlockHeaderBytes + 4);
+  // Options: code, length, value padded to 4 bytes; a malformed list keeps what it said so far.
+  const std::uint8_t* p = b + kBlockHeaderBytes + kInterfaceFieldsBytes;
+  const std::uint8_t* const end = b + length - 4;
+  while (end - p >= 4) {
+    const std::uint16_t code = u16_at(p), size = u16_at(p + 2);
+    const std::size_t padded = (std::size_t{size} + 3) & ~std::size_t{3};
+    if (code == kOptEnd || static_cast<std::size_t>(end - p - 4) < padded) break;
+    const std::uint8_t* v = p + 4;
+    if (code == kOptTsResol && size >= 1) {
+      const std::uint8_t r = v[0];
+      const unsigned exp = r & 0x7fu;
+      if (r & 0x80u) {
+        if (exp < 64) ifc.units_per_second = std::uint64_t{1} << exp;
+      } else if (exp <= 19) {
+        std::uint64_t ups = 1;
+        for (unsigned i = 0; i < exp; ++i) ups *= 10;
+        ifc.units_per_second = ups;
+      }
+    } else if (code == kOptTsOffset && size >= 8) {
+      std::uint64_t raw;  // signed seconds, in the section's byte order
+      std::memcpy(&raw, v, sizeof raw);
+      const std::uint64_t off = swapped_ ? __builtin_bswap64(raw) : raw;
+      ifc.offset_seconds = std::clamp(static_cast<std::int64_t>(off), -Timestamp::kMaxSeconds, Timestamp::kMaxSeconds);
+    }
+    p += 4 + padded;
+  }
+  interfaces_.push_back(ifc);
+}
+
+Timestamp PcapngFileReader::timestamp(const Interface& ifc, std::uint64_t units) {
+  std::uint64_t sec, nsec;
+  if (ifc.units_per_second == kMicro) {  // the usual resolutions divide by constants
+    sec = units / kMicro;
+    nsec = units % kMicro * 1000;
+  } else if (ifc.units_per_second == kNano) {
+    sec = units / kNano;
+    nsec = units % kNano;
+  } else {
+    sec = units / ifc.units_per_second;
+    __extension__ using Wide = unsigned __int128;  // frac * 10^9 overflows 64 bits above ~1.8e10 units/s
+    nsec = static_cast<std::uint64_t>(Wide{units % ifc.units_per_second} * kNano / ifc.units_per_second);
+  }
+  const auto max = static_cast<std::uint64_t>(Timestamp::kMaxSeconds);
+  const std::int64_t s = std::clamp(static_cast<std::int64_t>(std::min(sec, max)) + ifc.offset_seconds,
+                                    -Timestamp::kMaxSeconds, Timestamp::kMaxSeconds);
+  return Timestamp::from_parts(s, static_cast<std::int64_t>(nsec));
+}
+
+std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
+  const std::uint8_t* const base = bytes_.data();
+  const std::size_t size = bytes_.size();
+  std::size_t n = 0;
+  while (n < out.size() && !done_) {
+    const std::size_t remaining = size - pos_;
+    if (remaining == 0) {
+      done_ = true;
+      break;
+    }
+    if (remaining < kBlockMinBytes) {
+      stop_with_warning(Anomaly::CaptureTruncatedRecord, "truncated block header at " + offset_text(pos_) + " (" +
+                                                             std::to_string(remaining) + " of 12 bytes)");
+      break;
+    }
+    warm_.near(pos_);
+    const std::uint8_t* b = base + pos_;
+    const std::uint32_t type = u32_at(b);  // a section header's type reads the same in both orders
+    if (type == kSectionHeader) {
+      const std::uint32_t bom = load_u32(b + kBlockHeaderBytes);
+      if (bom != kByteOrderMagic && bom != __builtin_bswap32(kByteOrderMagic)) {
+        stop_with_warning(Anomaly::CaptureBadRecordLength,
+                          "section header block at " + offset_text(pos_) + " has no byte-order magic; reading stopped");
+        break;
+      }
+      swapped_ = bom != kByteOrderMagic;
+    }
+    const std::uint32_t length = u32_at(b + 4);
+    if (length < kBlockMinBytes || length % 4 != 0) {
+      stop_with_warning(Anomaly::CaptureBadRecordLength, "corrupt block length " + std::to_string(length) + " at " +
+                                                             offset_text(pos_) + "; reading stopped");
+      break;
+    }
+    if (length > remaining) {
+      stop_with_warning(Anomaly::CaptureTruncatedRecord, "truncated block at " + offset_text(pos_) + " (" +
+                                                             std::to_string(remaining) + " of " +
+                                                             std::to_string(length) + " bytes)");
+      break;
+    }
+    if (u32_at(b + length - 4) != length) {
+      stop_with_warning(Anomaly::CaptureBadRecordLength, "block length " + std::to_string(length) + " at " +
+                                                             offset_text(pos_) +
+                                                             " is not repeated at the block's end; reading stopped");
+      break;
+    }
+    const std::uint32_t body = length - static_cast<std::uint32_t>(kBlockMinBytes);
+    std::uint32_t iface = 0, caplen = 0, wire = 0;
+    const std::uint8_t* data = nullptr;
+    Timestamp ts{};
+    bool packet = false;
+    if (type == kEnhancedPacket || type == kObsoletePacket) {
+      if (body < kPacketFieldsBytes) {
+        stop_with_warning(Anomaly::CaptureBadRecordLength, "packet block of " + std::to_string(length) + " bytes at " +
+                                                               offset_text(pos_) + "; reading stopped");
+        break;
+      }
+      iface = type == kEnhancedPacket ? u32_at(b + 8) : u16_at(b + 8);
+      caplen = u32_at(b + 20);
+      wire = u32_at(b + 24);
+      if (caplen > body - kPacketFieldsBytes || caplen > kMaxPacketBytes) {
+        stop_with_warning(Anomaly::CaptureBadRecordLength, "corrupt captured length " + std::to_string(caplen) +
+                                                               " in the packet block at " + offset_text(pos_) +
+                                                               "; reading stopped");
+        break;
+      }
+      if (iface >= interfaces_.size()) {
+        stop_with_warning(Anomaly::CaptureBadRecordLength, "packet block at " + offset_text(pos_) +
+                                                               " names interface " + std::to_string(iface) +
+                                                               ", which no block described; reading stopped");
+        break;
+      }
+      const std::uint64_t units = std::uint64_t{u32_at(b + 12)} << 32 | u32_at(b + 16);
+      ts = timestamp(interfaces_[iface], units);
+      data = b + kBlockHeaderBytes + kPacketFieldsBytes;
+      packet = true;
+    } else if (type == kSimplePacket) {
+      if (body < kSimpleFieldsBytes || interfaces_.empty()) {
+        stop_with_warning(Anomaly::CaptureBadRecordLength,
+                          "simple packet block at " + offset_text(pos_) +
+                              (interfaces_.empty() ? " before any interface block" : " too short") +
+                              "; reading stopped");
+        break;
+      }
+      wire = u32_at(b + 8);
+      caplen = std::min<std::uint32_t>(wire, body - static_cast<std::uint32_t>(kSimpleFieldsBytes));
+      if (interfaces_[0].snaplen != 0) caplen = std::min(caplen, interfaces_[0].snaplen);
+      caplen = std::min(caplen, kMaxPacketBytes);
+      // It carries no time: it keeps the time of the packet before it.
+      ts = last_ts_;
+      data = b + kBlockHeaderBytes + kSimpleFieldsBytes;
+      packet = true;
+    } else if (type == kSectionHeader) {
+      if (!section_header(b, length)) break;
+    } else if (type == kInterfaceDescription) {
+      if (body < kInterfaceFieldsBytes) {
+        stop_with_warning(Anomaly::CaptureBadRecordLength, "interface block of " + std::to_string(length) +
+                                                               " bytes at " + offset_text(pos_) + "; reading stopped");
+        break;
+      }
+      interface_description(b, length);
+    }
+    if (packet) {
+      const Interface& ifc = interfaces_[iface];
+      if (caplen > ifc.snaplen && ifc.snaplen != 0) anomalies_.add(Anomaly::CaptureSnaplenExceeded);
+      Frame& f = out[n++];
+      f.ts = ts;
+      last_ts_ = ts;
+      f.link_type = ifc.link_type;
+      f.wire_len = std::max(wire, caplen);
+      f.data = {data, caplen};
+    }
+    pos_ += length;
+  }
+  return n;
+}
+
+}  // namespace minewatch::capture
