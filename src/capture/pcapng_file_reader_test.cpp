@@ -278,7 +278,7 @@ TEST(PcapngFileReader, DamageStopsReadingWithAWarningAndKeepsWhatCameBefore) {
   }
   {
     Bytes b = ng.bytes();
-    b.resize(b.size() - 10);  // the last block cut short
+    b.erase(b.end() - 10, b.end());  // the last block cut short
     expect_stops_after(b, 2, Anomaly::CaptureTruncatedRecord, "truncated block at");
   }
   {
