@@ -5,9 +5,14 @@
 // still being written belong to the libpcap path.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "capture/frame_source.hpp"
+#include "core/anomaly.hpp"
 #include "core/prefetch.hpp"
 #include "core/result.hpp"
 
@@ -85,6 +90,71 @@ class WalkPrefetch {
   std::size_t prefetched_;  // cache lines below this offset have been prefetched
   std::size_t populated_;   // pages below this offset are mapped (a buffer: all of it)
   bool can_populate_;       // a mapping whose kernel takes MADV_POPULATE_READ
+};
+
+// What both file readers (classic pcap, pcapng) are besides their format: the bytes (a mapping they
+// own, or a caller's buffer), the name their warnings start with, the walk's position and prefetch,
+// and reading stopped by a warning. Frames point into the bytes, so they outlive the batch.
+class MappedSource : public FrameSource {
+ public:
+  [[nodiscard]] const std::vector<std::string>& warnings() const override { return warnings_; }
+  [[nodiscard]] std::uint64_t size_bytes() const override { return bytes_.size(); }
+  [[nodiscard]] std::uint64_t position_bytes() const override { return pos_; }
+  [[nodiscard]] bool frames_outlive_batch() const override { return true; }
+  // Prefetches a few more cache lines of the next ~256 KiB, mapping the pages ahead in 16 MiB steps
+  // first (MADV_POPULATE_READ): a prefetch of a page not yet mapped costs a page walk and is dropped.
+  void prefetch_step() override { warm_.step(pos_); }
+  [[nodiscard]] std::span<const std::uint8_t> bytes() const { return bytes_; }
+  // Reading stopped at damage (a warning says where), not at the end of the input.
+  [[nodiscard]] bool stopped() const { return stopped_; }
+
+ protected:
+  MappedSource(std::span<const std::uint8_t> bytes, MappedFile file, std::string name, AnomalyCounters& anomalies)
+      : file_(std::move(file)),
+        bytes_(bytes),
+        name_(std::move(name)),
+        anomalies_(anomalies),
+        warm_(bytes, file_.mapped(), 0) {}
+
+  // A Reader over the mapped file at `path`, or over a caller's `bytes`, once its parse_header() accepts
+  // the start (Reader befriends MappedSource for its constructor and parse_header).
+  template <typename Reader>
+  static Result<std::unique_ptr<Reader>> open_as(const std::string& path, AnomalyCounters& anomalies) {
+    auto file = MappedFile::open(path);
+    if (!file) return std::unexpected(std::move(file.error()));
+    const std::span<const std::uint8_t> bytes = file->bytes();
+    return started(std::unique_ptr<Reader>{new Reader(bytes, std::move(*file), path, anomalies)});
+  }
+  template <typename Reader>
+  static Result<std::unique_ptr<Reader>> buffer_as(std::span<const std::uint8_t> bytes, std::string name,
+                                                   AnomalyCounters& anomalies) {
+    return started(std::unique_ptr<Reader>{new Reader(bytes, MappedFile{}, std::move(name), anomalies)});
+  }
+
+  // Counts the anomaly, keeps the warning (prefixed with the name) and ends reading here.
+  void stop_with_warning(Anomaly anomaly, std::string message) {
+    anomalies_.add(anomaly);
+    warnings_.push_back(name_ + ": " + std::move(message));
+    done_ = true;
+    stopped_ = true;
+  }
+
+  MappedFile file_;  // the mapping of bytes_ when this reader owns one (not for a buffer or a section)
+  std::span<const std::uint8_t> bytes_;
+  std::string name_;
+  AnomalyCounters& anomalies_;
+  std::vector<std::string> warnings_;
+  std::size_t pos_ = 0;
+  WalkPrefetch warm_;
+  bool done_ = false;
+  bool stopped_ = false;
+
+ private:
+  template <typename Reader>
+  static Result<std::unique_ptr<Reader>> started(std::unique_ptr<Reader> reader) {
+    if (auto ok = reader->parse_header(); !ok) return std::unexpected(ok.error());
+    return reader;
+  }
 };
 
 }  // namespace minewatch::capture

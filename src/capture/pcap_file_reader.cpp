@@ -28,30 +28,15 @@ bool PcapFileReader::is_classic_magic(std::span<const std::uint8_t> first_bytes)
          m == __builtin_bswap32(kMagicNano);
 }
 
-PcapFileReader::PcapFileReader(std::span<const std::uint8_t> bytes, MappedFile file, std::string name,
-                               AnomalyCounters& anomalies)
-    : file_(std::move(file)),
-      bytes_(bytes),
-      name_(std::move(name)),
-      anomalies_(anomalies),
-      warm_(bytes, file_.mapped(), kFileHeaderBytes) {}
-
 PcapFileReader::~PcapFileReader() = default;
 
 Result<std::unique_ptr<PcapFileReader>> PcapFileReader::open(const std::string& path, AnomalyCounters& anomalies) {
-  auto file = MappedFile::open(path);
-  if (!file) return std::unexpected(std::move(file.error()));
-  const std::span<const std::uint8_t> bytes = file->bytes();
-  std::unique_ptr<PcapFileReader> reader{new PcapFileReader(bytes, std::move(*file), path, anomalies)};
-  if (auto ok = reader->parse_header(); !ok) return std::unexpected(ok.error());
-  return reader;
+  return open_as<PcapFileReader>(path, anomalies);
 }
 
 Result<std::unique_ptr<PcapFileReader>> PcapFileReader::from_buffer(std::span<const std::uint8_t> bytes,
                                                                     std::string name, AnomalyCounters& anomalies) {
-  std::unique_ptr<PcapFileReader> reader{new PcapFileReader(bytes, MappedFile{}, std::move(name), anomalies)};
-  if (auto ok = reader->parse_header(); !ok) return std::unexpected(ok.error());
-  return reader;
+  return buffer_as<PcapFileReader>(bytes, std::move(name), anomalies);
 }
 
 Result<void> PcapFileReader::parse_header() {
@@ -81,13 +66,6 @@ Result<void> PcapFileReader::parse_header() {
 std::uint32_t PcapFileReader::u32_at(const std::uint8_t* p) const {
   const std::uint32_t v = load_u32(p);
   return swapped_ ? __builtin_bswap32(v) : v;
-}
-
-void PcapFileReader::stop_with_warning(Anomaly anomaly, std::string message) {
-  anomalies_.add(anomaly);
-  warnings_.push_back(name_ + ": " + std::move(message));
-  done_ = true;
-  stopped_ = true;
 }
 
 std::unique_ptr<PcapFileReader> PcapFileReader::section(std::size_t from, std::size_t until,

@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "capture/frame_source.hpp"
@@ -15,7 +16,7 @@
 
 namespace minewatch::capture {
 
-class PcapFileReader final : public FrameSource {
+class PcapFileReader final : public MappedSource {
  public:
   // Larger records cannot come from any real capture (libpcap's own limit is 256 KiB): the length
   // field is corrupt and everything after it is noise.
@@ -45,13 +46,6 @@ class PcapFileReader final : public FrameSource {
   PcapFileReader& operator=(const PcapFileReader&) = delete;
 
   std::size_t read_batch(std::span<Frame> out) override;
-  [[nodiscard]] const std::vector<std::string>& warnings() const override { return warnings_; }
-  [[nodiscard]] std::uint64_t size_bytes() const override { return bytes_.size(); }
-  [[nodiscard]] std::uint64_t position_bytes() const override { return pos_; }
-  [[nodiscard]] bool frames_outlive_batch() const override { return true; }
-  // Prefetches a few more cache lines of the next ~256 KiB, mapping the pages ahead in 16 MiB steps
-  // first (MADV_POPULATE_READ): a prefetch of a page not yet mapped costs a page walk and is dropped.
-  void prefetch_step() override { warm_.step(pos_); }
 
   // The parallel pipeline's walkers (decision 0009, "Stop 20"): each walks its own sections of the file.
   // A reader of the records that start at or after `from` and before `until`, over the same bytes
@@ -71,10 +65,7 @@ class PcapFileReader final : public FrameSource {
   // Maps the pages of [from, until) now when the bytes are this reader's mapping (MADV_POPULATE_READ):
   // a prefetch of a page not yet mapped is dropped.
   void populate(std::size_t from, std::size_t until) const;
-  [[nodiscard]] std::span<const std::uint8_t> bytes() const { return bytes_; }
-  // Reading stopped at a corrupt or truncated record (a warning says where), not at the end of the
-  // file or of a section.
-  [[nodiscard]] bool stopped() const { return stopped_; }
+  // (stopped(): at a corrupt or truncated record, not at the end of the file or of a section.)
   // Takes a section's warnings and its end position as this reader's own: the parallel pipeline
   // hands back the sections it consumed, in file order.
   void absorb(const PcapFileReader& section);
@@ -85,25 +76,17 @@ class PcapFileReader final : public FrameSource {
   [[nodiscard]] bool byte_swapped() const { return swapped_; }
 
  private:
-  PcapFileReader(std::span<const std::uint8_t> bytes, MappedFile file, std::string name, AnomalyCounters& anomalies);
+  friend class MappedSource;
+  PcapFileReader(std::span<const std::uint8_t> bytes, MappedFile file, std::string name, AnomalyCounters& anomalies)
+      : MappedSource(bytes, std::move(file), std::move(name), anomalies) {}
   [[nodiscard]] Result<void> parse_header();
   [[nodiscard]] std::uint32_t u32_at(const std::uint8_t* p) const;
-  void stop_with_warning(Anomaly anomaly, std::string message);
 
-  MappedFile file_;  // the mapping of bytes_ when this reader owns one (not for a buffer or a section)
-  std::span<const std::uint8_t> bytes_;
-  std::string name_;
-  AnomalyCounters& anomalies_;
-  std::vector<std::string> warnings_;
-  std::size_t pos_ = 0;
   std::size_t until_ = SIZE_MAX;  // a section: records start before this offset
-  WalkPrefetch warm_;
   std::uint32_t link_type_ = 0;
   std::uint32_t snaplen_ = 0;
   bool swapped_ = false;
   bool nanoseconds_ = false;
-  bool done_ = false;
-  bool stopped_ = false;
 };
 
 }  // namespace minewatch::capture

@@ -31,31 +31,16 @@ bool PcapngFileReader::is_pcapng_magic(std::span<const std::uint8_t> first_bytes
   return first_bytes.size() >= 4 && load_u32(first_bytes.data()) == kSectionHeader;
 }
 
-PcapngFileReader::PcapngFileReader(std::span<const std::uint8_t> bytes, MappedFile file, std::string name,
-                                   AnomalyCounters& anomalies)
-    : file_(std::move(file)),
-      bytes_(bytes),
-      name_(std::move(name)),
-      anomalies_(anomalies),
-      warm_(bytes, file_.mapped(), 0) {}
-
 Result<std::unique_ptr<PcapngFileReader>> PcapngFileReader::open(const std::string& path, AnomalyCounters& anomalies) {
-  auto file = MappedFile::open(path);
-  if (!file) return std::unexpected(std::move(file.error()));
-  const std::span<const std::uint8_t> bytes = file->bytes();
-  std::unique_ptr<PcapngFileReader> reader{new PcapngFileReader(bytes, std::move(*file), path, anomalies)};
-  if (auto ok = reader->check_start(); !ok) return std::unexpected(ok.error());
-  return reader;
+  return open_as<PcapngFileReader>(path, anomalies);
 }
 
 Result<std::unique_ptr<PcapngFileReader>> PcapngFileReader::from_buffer(std::span<const std::uint8_t> bytes,
                                                                         std::string name, AnomalyCounters& anomalies) {
-  std::unique_ptr<PcapngFileReader> reader{new PcapngFileReader(bytes, MappedFile{}, std::move(name), anomalies)};
-  if (auto ok = reader->check_start(); !ok) return std::unexpected(ok.error());
-  return reader;
+  return buffer_as<PcapngFileReader>(bytes, std::move(name), anomalies);
 }
 
-Result<void> PcapngFileReader::check_start() const {
+Result<void> PcapngFileReader::parse_header() const {
   if (bytes_.empty()) return make_error(name_ + ": empty file");
   if (!is_pcapng_magic(bytes_)) {
     char hex[16] = "?";
@@ -79,12 +64,6 @@ std::uint16_t PcapngFileReader::u16_at(const std::uint8_t* p) const {
   std::uint16_t v;
   std::memcpy(&v, p, sizeof v);
   return swapped_ ? __builtin_bswap16(v) : v;
-}
-
-void PcapngFileReader::stop_with_warning(Anomaly anomaly, std::string message) {
-  anomalies_.add(anomaly);
-  warnings_.push_back(name_ + ": " + std::move(message));
-  done_ = true;
 }
 
 bool PcapngFileReader::section_header(const std::uint8_t* b, std::uint32_t length) {

@@ -3,8 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,115 +19,7 @@ using ::testing::HasSubstr;
 using testing::PcapngBuilder;
 using testing::TempFile;
 
-// pcapng of any shape, in either byte order: blocks are written as asked, lengths patched in.
-class Ng {
- public:
-  explicit Ng(bool big_endian = false) : big_(big_endian) {}
-  Ng& section() {
-    return block(PcapngFileReader::kSectionHeader, [&] {
-      put32(PcapngFileReader::kByteOrderMagic);
-      put16(1);
-      put16(0);
-      put32(0xFFFFFFFF);
-      put32(0xFFFFFFFF);
-    });
-  }
-  Ng& interface(std::uint16_t link, std::uint32_t snaplen, std::optional<std::uint8_t> tsresol = {},
-                std::optional<std::int64_t> tsoffset = {}) {
-    return block(PcapngFileReader::kInterfaceDescription, [&] {
-      put16(link);
-      put16(0);
-      put32(snaplen);
-      if (tsresol) {
-        put16(9);
-        put16(1);
-        b_.push_back(*tsresol);
-        pad();
-      }
-      if (tsoffset) {
-        put16(14);
-        put16(8);
-        put64(static_cast<std::uint64_t>(*tsoffset));
-      }
-      put16(0);  // end of options
-      put16(0);
-    });
-  }
-  Ng& epb(std::uint32_t iface, std::uint64_t units, const Bytes& data, std::uint32_t wire = 0) {
-    return block(PcapngFileReader::kEnhancedPacket, [&] {
-      put32(iface);
-      put32(static_cast<std::uint32_t>(units >> 32));
-      put32(static_cast<std::uint32_t>(units));
-      put32(static_cast<std::uint32_t>(data.size()));
-      put32(wire == 0 ? static_cast<std::uint32_t>(data.size()) : wire);
-      b_.insert(b_.end(), data.begin(), data.end());
-      pad();
-    });
-  }
-  Ng& pb(std::uint16_t iface, std::uint64_t units, const Bytes& data) {
-    return block(PcapngFileReader::kObsoletePacket, [&] {
-      put16(iface);
-      put16(0);  // drops
-      put32(static_cast<std::uint32_t>(units >> 32));
-      put32(static_cast<std::uint32_t>(units));
-      put32(static_cast<std::uint32_t>(data.size()));
-      put32(static_cast<std::uint32_t>(data.size()));
-      b_.insert(b_.end(), data.begin(), data.end());
-      pad();
-    });
-  }
-  Ng& spb(std::uint32_t wire, const Bytes& data) {
-    return block(PcapngFileReader::kSimplePacket, [&] {
-      put32(wire);
-      b_.insert(b_.end(), data.begin(), data.end());
-      pad();
-    });
-  }
-  Ng& other(std::uint32_t type, std::size_t body) {
-    return block(type, [&] { b_.resize(b_.size() + body, 0xEE); });
-  }
-  [[nodiscard]] const Bytes& bytes() const { return b_; }
-  [[nodiscard]] Bytes& bytes() { return b_; }
-
- private:
-  Ng& block(std::uint32_t type, const std::function<void()>& body) {
-    const std::size_t start = b_.size();
-    put32(type);
-    put32(0);
-    body();
-    pad();
-    const auto total = static_cast<std::uint32_t>(b_.size() - start + 4);
-    put32(total);
-    Bytes length;  // the same bytes at the block's start
-    std::swap(length, b_);
-    put32(total);
-    std::swap(length, b_);
-    std::copy(length.begin(), length.end(), b_.begin() + static_cast<std::ptrdiff_t>(start + 4));
-    return *this;
-  }
-  void pad() {
-    while (b_.size() % 4 != 0) b_.push_back(0);
-  }
-  void put16(std::uint16_t v) {
-    if (big_) {
-      b_.push_back(static_cast<std::uint8_t>(v >> 8));
-      b_.push_back(static_cast<std::uint8_t>(v));
-    } else {
-      b_.push_back(static_cast<std::uint8_t>(v));
-      b_.push_back(static_cast<std::uint8_t>(v >> 8));
-    }
-  }
-  void put32(std::uint32_t v) {
-    put16(static_cast<std::uint16_t>(big_ ? v >> 16 : v));
-    put16(static_cast<std::uint16_t>(big_ ? v : v >> 16));
-  }
-  void put64(std::uint64_t v) {
-    put32(static_cast<std::uint32_t>(big_ ? v >> 32 : v));
-    put32(static_cast<std::uint32_t>(big_ ? v : v >> 32));
-  }
-  bool big_;
-  Bytes b_;
-};
+using Ng = testing::PcapngWriter;
 
 struct Read {
   std::vector<Frame> frames;  // data points into the reader's bytes (they outlive the batch)

@@ -221,7 +221,9 @@ void Capture::commit(Nanos ts, std::size_t len) {
 void Capture::write_record(const Record& r) {
   assert(r.ts >= last_written_);
   last_written_ = r.ts;
-  if (out_used_ + 32 + r.len + 3 > out_.size()) flush_out();
+  // Room for the largest header (an enhanced packet block's 28 bytes), the frame, its padding and the
+  // block's closing length.
+  if (out_used_ + 28 + r.len + 3 + 4 > out_.size()) flush_out();
   const std::size_t pad = options_.pcapng ? (4 - r.len % 4) % 4 : 0;
   const std::size_t header = options_.pcapng ? 28 : 16;
   if (options_.pcapng) {
@@ -247,7 +249,6 @@ void Capture::write_record(const Record& r) {
     out_used_ += r.len;
   }
   if (options_.pcapng) {
-    if (out_used_ + 8 > out_.size()) flush_out();
     std::memset(&out_[out_used_], 0, pad);
     out_used_ += pad;
     put_u32(static_cast<std::uint32_t>(header + r.len + pad + 4));  // the block's length again
