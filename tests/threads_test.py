@@ -2,13 +2,15 @@
 """Detection is identical between one and N threads: the same EVE lines, byte for byte, in the same
 order, on generated captures with many flows, idle timeouts, DNS intent alerts and many miners per
 host; TLS miners that reconnect to a pool they were proven to use (evidence that lives in the engine
-that saw the proof); also through the libpcap path (pcapng), whose frames do not outlive a batch.
+that saw the proof); also through the libpcap path (a capture read from a pipe), whose frames do not
+outlive a batch.
 
-pcap files are walked in segments, each from a guessed first record: tiny segments (--segment-kib 1)
-on a capture whose packets carry fake record headers make the guesses wrong (they are walked again),
-and a corrupt record length or a cut-off end stops every thread count at the same record with the
-same warning. --segment-kib 0 runs the dealing reader on the same files."""
-import argparse, json, os, shutil, struct, subprocess, sys, tempfile
+pcap and pcapng files are walked in segments, each from a guessed first record: tiny segments
+(--segment-kib 1) on a capture whose packets carry fake record headers make the guesses wrong (they
+are walked again), as do guesses in a pcapng section's state past the next section header; a corrupt
+record length or a cut-off end stops every thread count at the same record with the same warning.
+--segment-kib 0 runs the dealing reader on the same files."""
+import argparse, json, os, shutil, struct, subprocess, sys, tempfile, threading
 
 from checks import check, summary
 
@@ -102,6 +104,22 @@ def main():
         check(same_events[0] == same_events[1] and len(same_events[0]) > 0,
               "isp as big-endian pcapng: the events of the classic pcap")
         caps.append(("isp as big-endian pcapng", [ng]))
+        # Two pcapng sections in one file, the second in the other byte order with nanosecond times:
+        # segments guessed in the first section's state past the second header are walked again.
+        ng_le = os.path.join(tmp, "sample-le.pcapng")
+        subprocess.run([a.gen, "--profile", "sample", "--seed", "15", "--flows", "3000", "--mining-fraction", "0.02",
+                        "--pcapng", "--out", ng_le, "--truth", os.path.join(tmp, "ngle.jsonl")],
+                       check=True, stdout=subprocess.DEVNULL)
+        ng_be = os.path.join(tmp, "sample-be-ns.pcapng")
+        subprocess.run([a.gen, "--profile", "sample", "--seed", "16", "--flows", "3000", "--mining-fraction", "0.02",
+                        "--pcapng", "--big-endian", "--nanosecond", "--out", ng_be, "--truth",
+                        os.path.join(tmp, "ngbe.jsonl")], check=True, stdout=subprocess.DEVNULL)
+        two = os.path.join(tmp, "two-sections.pcapng")
+        with open(two, "wb") as out:
+            for part in (ng_le, ng_be):
+                with open(part, "rb") as f:
+                    out.write(f.read())
+        caps.append(("two pcapng sections", [two]))
         sample = caps[0][1][0]
         traps = os.path.join(tmp, "traps.pcap")
         with_traps(sample, traps)
@@ -115,18 +133,35 @@ def main():
         with open(cut, "wb") as f:
             f.write(data[:len(data) * 7 // 10 + 5])
         caps.append(("sample cut off", [cut]))
+        caps.append(("sample through a pipe (libpcap)", ["pipe:" + sample]))
         # (threads, --segment-kib): the default segments, tiny ones (many guessed starts), the dealing reader.
         runs = [(2, None), (3, None), (4, None), (2, 1), (3, 1), (2, 0), (3, 0)]
         for name, files in caps:
             outs, errs, stats = {}, {}, {}
-            pcapng = files[0].endswith(".pcapng")
             for run in [(1, None)] + runs:
                 threads, kib = run
                 intel = ["--no-user-intel", "--intel", a.intel] if name.startswith("tls-evasion") else []
                 seg = [] if kib is None else ["--segment-kib", str(kib)]
                 st = os.path.join(tmp, f"stats{threads}.json")
+                args, writers = [], []
+                for f in files:
+                    if not f.startswith("pipe:"):
+                        args.append(f)
+                        continue
+                    fifo = os.path.join(tmp, "capture.fifo")
+                    if os.path.exists(fifo):
+                        os.unlink(fifo)
+                    os.mkfifo(fifo)
+                    def feed(src=f[len("pipe:"):], dst=fifo):
+                        with open(src, "rb") as i, open(dst, "wb") as o:
+                            o.write(i.read())
+                    writers.append(threading.Thread(target=feed, daemon=True))
+                    writers[-1].start()
+                    args.append(fifo)
                 r = subprocess.run([a.minewatch, "analyze", "--no-progress", "--no-summary", "--threads", str(threads),
-                                    *seg, *intel, "--stats", st, "--eve", "-", *files], capture_output=True)
+                                    *seg, *intel, "--stats", st, "--eve", "-", *args], capture_output=True, timeout=300)
+                for w in writers:
+                    w.join(timeout=10)
                 check(r.returncode == 0, f"{name}: --threads {threads} {' '.join(seg)} exits 0")
                 outs[run] = r.stdout
                 errs[run] = [l for l in r.stderr.splitlines() if b"warning" in l]
@@ -136,7 +171,7 @@ def main():
             for run in runs:
                 threads, kib = run
                 eng = stats[run].get("engines", [])
-                dealt = pcapng or kib == 0
+                dealt = kib == 0 or files[0].startswith("pipe:")
                 check(len(eng) == threads and sum(e["packets"] for e in eng) == stats[(1, None)]["packets"]
                       and sum(e["flows"] for e in eng) == stats[(1, None)]["flows"] and all(e["packets"] > 0 for e in eng)
                       and (not dealt or eng[0]["packets"] < min(e["packets"] for e in eng[1:])),
@@ -145,7 +180,9 @@ def main():
             rewalked = stats[(2, 1)].get("segments_rewalked", -1)
             if name == "sample with fake record headers":
                 check(rewalked > 0, f"{name}: guesses fell for fake headers and were walked again ({rewalked})")
-            elif not pcapng and name not in ("sample with a corrupt record length", "sample cut off"):
+            elif name == "two pcapng sections":
+                check(rewalked > 0, f"{name}: guesses in the first section's state were walked again ({rewalked})")
+            elif name not in ("sample with a corrupt record length", "sample cut off"):
                 # A clean capture's guesses hold even in 1 KiB segments (records cut anywhere).
                 check(rewalked == 0, f"{name}: no segment walked again ({rewalked})")
             if name in ("sample with a corrupt record length", "sample cut off"):

@@ -3,6 +3,7 @@
 // readers (classic pcap, pcapng) walk their mapping in place, so frames point straight into it.
 // A file truncated by another process while mapped raises SIGBUS, as with any mmap reader; captures
 // still being written belong to the libpcap path.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -108,6 +109,57 @@ class MappedSource : public FrameSource {
   // Reading stopped at damage (a warning says where), not at the end of the input.
   [[nodiscard]] bool stopped() const { return stopped_; }
 
+  // Sections: the parallel pipeline's walkers each walk their own byte ranges of the file (decision
+  // 0009, "Stop 20"; pcapng since stop 22).
+  // Where the file's first record (pcap) or block (pcapng) starts.
+  [[nodiscard]] virtual std::size_t data_start() const = 0;
+  // A reader of the records that start at or after `from` and before `until`, over the same bytes
+  // (which this reader keeps mapped), with its own anomalies, warnings and position. `from` must be a
+  // record's start, or a guess at one (find_record) that the caller checks against where the walk of
+  // the bytes before it ends (and with continues()). It starts in the state the walk of `after`
+  // ended in, or without `after` in this reader's (pcapng: a section's byte order, its interfaces and
+  // the last packet's time; a classic pcap's records carry all they need).
+  [[nodiscard]] virtual std::unique_ptr<MappedSource> section(std::size_t from, std::size_t until,
+                                                              AnomalyCounters& anomalies,
+                                                              const MappedSource* after = nullptr) const = 0;
+  // A guess at the first record that starts in [from, limit), or `limit` when there is none: the first
+  // offset from which a chain of plausible records follows (see each format), or from which such a
+  // chain ends exactly at the end of the file.
+  [[nodiscard]] virtual std::size_t find_record(std::size_t from, std::size_t limit) const = 0;
+  // Whether this section, started from a guess, read its records as a walk through `before` (the
+  // section before it, walked) would have gone on to read them: it started in the state `before`
+  // ended in, as far as its records used that state.
+  [[nodiscard]] virtual bool continues(const MappedSource& before) const = 0;
+  // A reader at this section's end, in the state a walk ends in that went through the bytes before it
+  // (ending in the state of `before`, or without `before` in this section's start state) and then
+  // through this section: the state the next section must start in.
+  [[nodiscard]] virtual std::unique_ptr<MappedSource> ended_after(const MappedSource* before,
+                                                                  AnomalyCounters& anomalies) const = 0;
+  // The check of a section walked from a guess, once the walk of the sections before it is known: it
+  // started where that walk ended (`expected`) and in the state it ended in (`before`, its
+  // ended_after(); nullptr for the first section, which starts at data_start() in the file's own
+  // state). A section of [.., end) in which no record starts holds whatever was guessed. If this is
+  // false, the section must be walked again from `expected`, after `before`.
+  [[nodiscard]] bool holds(std::size_t start, std::size_t expected, std::size_t end, const MappedSource* before) const {
+    if (before == nullptr || (start >= end && expected >= end)) return true;
+    return start == expected && continues(*before);
+  }
+  // Maps the pages of [from, until) now when the bytes are this reader's mapping (MADV_POPULATE_READ):
+  // a prefetch of a page not yet mapped is dropped.
+  void populate(std::size_t from, std::size_t until) const {
+    if (file_.mapped()) WalkPrefetch::populate(bytes_, from, until);
+  }
+  // Takes a section's warnings and its end position as this reader's own: the parallel pipeline
+  // hands back the sections it consumed, in file order.
+  void absorb(const MappedSource& section) {
+    warnings_.insert(warnings_.end(), section.warnings_.begin(), section.warnings_.end());
+    pos_ = std::max(pos_, section.pos_);
+    if (section.stopped_) {
+      done_ = true;
+      stopped_ = true;
+    }
+  }
+
  protected:
   MappedSource(std::span<const std::uint8_t> bytes, MappedFile file, std::string name, AnomalyCounters& anomalies)
       : file_(std::move(file)),
@@ -131,6 +183,14 @@ class MappedSource : public FrameSource {
     return started(std::unique_ptr<Reader>{new Reader(bytes, MappedFile{}, std::move(name), anomalies)});
   }
 
+  // A section's reader starts at `from` and stops before records that start at or after `until`;
+  // it walks the bytes of the reader it was made from, which keeps them mapped.
+  void start_section(std::size_t from, std::size_t until) {
+    pos_ = std::min(from, bytes_.size());
+    until_ = until;
+    warm_ = WalkPrefetch(bytes_, false, pos_);
+  }
+
   // Counts the anomaly, keeps the warning (prefixed with the name) and ends reading here.
   void stop_with_warning(Anomaly anomaly, std::string message) {
     anomalies_.add(anomaly);
@@ -145,6 +205,7 @@ class MappedSource : public FrameSource {
   AnomalyCounters& anomalies_;
   std::vector<std::string> warnings_;
   std::size_t pos_ = 0;
+  std::size_t until_ = SIZE_MAX;  // a section: records start before this offset
   WalkPrefetch warm_;
   bool done_ = false;
   bool stopped_ = false;

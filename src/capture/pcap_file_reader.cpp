@@ -68,16 +68,14 @@ std::uint32_t PcapFileReader::u32_at(const std::uint8_t* p) const {
   return swapped_ ? __builtin_bswap32(v) : v;
 }
 
-std::unique_ptr<PcapFileReader> PcapFileReader::section(std::size_t from, std::size_t until,
-                                                        AnomalyCounters& anomalies) const {
+std::unique_ptr<MappedSource> PcapFileReader::section(std::size_t from, std::size_t until, AnomalyCounters& anomalies,
+                                                      const MappedSource*) const {
   std::unique_ptr<PcapFileReader> s{new PcapFileReader(bytes_, MappedFile{}, name_, anomalies)};
   s->link_type_ = link_type_;
   s->snaplen_ = snaplen_;
   s->swapped_ = swapped_;
   s->nanoseconds_ = nanoseconds_;
-  s->pos_ = std::min(from, bytes_.size());
-  s->until_ = until;
-  s->warm_ = WalkPrefetch(bytes_, false, s->pos_);
+  s->start_section(from, until);
   return s;
 }
 
@@ -114,19 +112,6 @@ std::size_t PcapFileReader::find_record(std::size_t from, std::size_t limit) con
     if (chained == kResyncRecords || (chained > 0 && q == size)) return p;
   }
   return limit;
-}
-
-void PcapFileReader::populate(std::size_t from, std::size_t until) const {
-  if (file_.mapped()) WalkPrefetch::populate(bytes_, from, until);
-}
-
-void PcapFileReader::absorb(const PcapFileReader& section) {
-  warnings_.insert(warnings_.end(), section.warnings_.begin(), section.warnings_.end());
-  pos_ = std::max(pos_, section.pos_);
-  if (section.stopped_) {
-    done_ = true;
-    stopped_ = true;
-  }
 }
 
 std::size_t PcapFileReader::read_batch(std::span<Frame> out) {

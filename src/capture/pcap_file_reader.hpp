@@ -47,28 +47,21 @@ class PcapFileReader final : public MappedSource {
 
   std::size_t read_batch(std::span<Frame> out) override;
 
-  // The parallel pipeline's walkers (decision 0009, "Stop 20"): each walks its own sections of the file.
-  // A reader of the records that start at or after `from` and before `until`, over the same bytes
-  // (which this reader keeps mapped), with its own anomalies, warnings and position. `from` must be
-  // a record's start, or a guess at one (find_record) that the caller checks against where the walk
-  // of the bytes before it ends.
-  [[nodiscard]] std::unique_ptr<PcapFileReader> section(std::size_t from, std::size_t until,
-                                                        AnomalyCounters& anomalies) const;
-  // Records a chain must hold to count as found: random bytes pass one record's checks about once in
-  // 10^5 offsets (and payloads of zeros fail the timestamp check), a chain of this many essentially never.
+  // Sections (MappedSource). Records are found by chains of kResyncRecords plausible headers: lengths
+  // within the limits, microseconds or nanoseconds in range, each timestamp within an hour of the one
+  // before and within a year of the file's first.
+  [[nodiscard]] std::size_t data_start() const override { return kFileHeaderBytes; }
+  [[nodiscard]] std::unique_ptr<MappedSource> section(std::size_t from, std::size_t until, AnomalyCounters& anomalies,
+                                                      const MappedSource* after = nullptr) const override;
+  // Random bytes pass one record's checks about once in 10^5 offsets (and payloads of zeros fail the
+  // timestamp check), a chain of this many essentially never.
   static constexpr std::size_t kResyncRecords = 8;
-  // A guess at the first record that starts in [from, limit): the first offset where kResyncRecords
-  // plausible record headers follow each other (lengths within the limits, microseconds or
-  // nanoseconds in range, each timestamp within an hour of the one before and within a year of the
-  // file's first), or where such a chain ends exactly at the end of the file. `limit` when there is none.
-  [[nodiscard]] std::size_t find_record(std::size_t from, std::size_t limit) const;
-  // Maps the pages of [from, until) now when the bytes are this reader's mapping (MADV_POPULATE_READ):
-  // a prefetch of a page not yet mapped is dropped.
-  void populate(std::size_t from, std::size_t until) const;
-  // (stopped(): at a corrupt or truncated record, not at the end of the file or of a section.)
-  // Takes a section's warnings and its end position as this reader's own: the parallel pipeline
-  // hands back the sections it consumed, in file order.
-  void absorb(const PcapFileReader& section);
+  [[nodiscard]] std::size_t find_record(std::size_t from, std::size_t limit) const override;
+  [[nodiscard]] bool continues(const MappedSource&) const override { return true; }
+  [[nodiscard]] std::unique_ptr<MappedSource> ended_after(const MappedSource*,
+                                                          AnomalyCounters& anomalies) const override {
+    return section(pos_, pos_, anomalies);
+  }
 
   [[nodiscard]] std::uint32_t link_type() const { return link_type_; }
   [[nodiscard]] std::uint32_t snaplen() const { return snaplen_; }
@@ -82,7 +75,6 @@ class PcapFileReader final : public MappedSource {
   [[nodiscard]] Result<void> parse_header();
   [[nodiscard]] std::uint32_t u32_at(const std::uint8_t* p) const;
 
-  std::size_t until_ = SIZE_MAX;  // a section: records start before this offset
   std::uint32_t link_type_ = 0;
   std::uint32_t snaplen_ = 0;
   bool swapped_ = false;

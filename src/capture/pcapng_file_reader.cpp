@@ -1,6 +1,7 @@
 #include "capture/pcapng_file_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -142,7 +143,7 @@ std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
   std::size_t n = 0;
   while (n < out.size() && !done_) {
     const std::size_t remaining = size - pos_;
-    if (remaining == 0) {
+    if (remaining == 0 || pos_ >= until_) {
       done_ = true;
       break;
     }
@@ -181,6 +182,7 @@ std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
                                                              " is not repeated at the block's end; reading stopped");
       break;
     }
+    if (type != kSectionHeader && !own_section_) used_order_ = true;
     const std::uint32_t body = length - static_cast<std::uint32_t>(kBlockMinBytes);
     std::uint32_t iface = 0, caplen = 0, wire = 0;
     const std::uint8_t* data = nullptr;
@@ -201,6 +203,7 @@ std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
                                                                "; reading stopped");
         break;
       }
+      if (!own_section_) used_interfaces_ = true;  // also when it names none of them
       if (iface >= interfaces_.size()) {
         stop_with_warning(Anomaly::CaptureBadRecordLength, "packet block at " + offset_text(pos_) +
                                                                " names interface " + std::to_string(iface) +
@@ -211,7 +214,9 @@ std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
       ts = timestamp(interfaces_[iface], units);
       data = b + kBlockHeaderBytes + kPacketFieldsBytes;
       packet = true;
+      own_time_ = true;
     } else if (type == kSimplePacket) {
+      if (!own_section_) used_interfaces_ = true;
       if (body < kSimpleFieldsBytes || interfaces_.empty()) {
         stop_with_warning(Anomaly::CaptureBadRecordLength,
                           "simple packet block at " + offset_text(pos_) +
@@ -225,10 +230,12 @@ std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
       caplen = std::min(caplen, kMaxPacketBytes);
       // It carries no time: it keeps the time of the packet before it.
       ts = last_ts_;
+      if (!own_time_) used_time_ = true;
       data = b + kBlockHeaderBytes + kSimpleFieldsBytes;
       packet = true;
     } else if (type == kSectionHeader) {
       if (!section_header(b, length)) break;
+      own_section_ = true;
     } else if (type == kInterfaceDescription) {
       if (body < kInterfaceFieldsBytes) {
         stop_with_warning(Anomaly::CaptureBadRecordLength, "interface block of " + std::to_string(length) +
@@ -250,6 +257,111 @@ std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
     pos_ += length;
   }
   return n;
+}
+
+void PcapngFileReader::set_state(const State& st) {
+  swapped_ = st.swapped;
+  interfaces_ = st.interfaces;
+  last_ts_ = st.last_ts;
+  start_ = st;
+  own_section_ = used_order_ = used_interfaces_ = own_time_ = used_time_ = false;
+}
+
+PcapngFileReader::State PcapngFileReader::first_packet_state() const {
+  // The walk of the file's leading blocks up to its first packet (warnings are the real walk's).
+  AnomalyCounters ignored;
+  PcapngFileReader lead(bytes_, MappedFile{}, name_, ignored);
+  std::array<Frame, 1> first;
+  (void)lead.read_batch(first);
+  State st = lead.state();
+  st.last_ts = Timestamp{};  // as a walk from the start has it before its first timed packet
+  return st;
+}
+
+std::unique_ptr<MappedSource> PcapngFileReader::section(std::size_t from, std::size_t until, AnomalyCounters& anomalies,
+                                                        const MappedSource* after) const {
+  std::unique_ptr<PcapngFileReader> s{new PcapngFileReader(bytes_, MappedFile{}, name_, anomalies)};
+  // Sections are only ever made from readers of the same file, so `after` is one of ours.
+  s->set_state(after != nullptr ? static_cast<const PcapngFileReader*>(after)->state() : first_packet_state());
+  s->start_section(from, until);
+  return s;
+}
+
+bool PcapngFileReader::continues(const MappedSource& before) const {
+  const auto& b = static_cast<const PcapngFileReader&>(before);
+  if (used_order_ && b.swapped_ != start_.swapped) return false;
+  if (used_interfaces_ && b.interfaces_ != start_.interfaces) return false;
+  return !used_time_ || b.last_ts_ == start_.last_ts;
+}
+
+std::unique_ptr<MappedSource> PcapngFileReader::ended_after(const MappedSource* before,
+                                                            AnomalyCounters& anomalies) const {
+  State end = before != nullptr ? static_cast<const PcapngFileReader*>(before)->state() : start_;
+  if (own_section_) {
+    end.swapped = swapped_;
+    end.interfaces = interfaces_;
+  } else {  // the interface blocks this section added to those it started with
+    end.interfaces.insert(end.interfaces.end(),
+                          interfaces_.begin() + static_cast<std::ptrdiff_t>(start_.interfaces.size()),
+                          interfaces_.end());
+  }
+  if (own_time_) end.last_ts = last_ts_;
+  std::unique_ptr<PcapngFileReader> s{new PcapngFileReader(bytes_, MappedFile{}, name_, anomalies)};
+  s->set_state(end);
+  s->start_section(pos_, pos_);
+  return s;
+}
+
+std::size_t PcapngFileReader::find_record(std::size_t from, std::size_t limit) const {
+  const std::uint8_t* const base = bytes_.data();
+  const std::size_t size = bytes_.size();
+  limit = std::min(limit, size);
+  // The chain keeps its own byte order and interface count: a section header in it changes both.
+  struct Chain {
+    bool swapped;
+    std::size_t interfaces;
+  };
+  auto u32 = [&](const Chain& c, std::size_t at) {
+    const std::uint32_t v = load_u32(base + at);
+    return c.swapped ? __builtin_bswap32(v) : v;
+  };
+  // The length of a plausible block at q in the chain's state (which it updates), or 0.
+  auto plausible = [&](std::size_t q, Chain& c) -> std::uint32_t {
+    if (size - q < kBlockMinBytes) return 0;
+    const std::uint32_t type = u32(c, q);
+    Chain next = c;
+    if (type == kSectionHeader) {
+      const std::uint32_t bom = load_u32(base + q + kBlockHeaderBytes);
+      if (bom != kByteOrderMagic && bom != __builtin_bswap32(kByteOrderMagic)) return 0;
+      next = Chain{bom != kByteOrderMagic, 0};
+    }
+    const std::uint32_t length = u32(next, q + 4);
+    if (length < kBlockMinBytes || length % 4 != 0 || length > size - q || u32(next, q + length - 4) != length)
+      return 0;
+    if (type == kEnhancedPacket) {
+      if (length < kBlockMinBytes + kPacketFieldsBytes) return 0;
+      const std::uint32_t caplen = u32(next, q + 20);
+      if (u32(next, q + 8) >= next.interfaces || caplen > kMaxPacketBytes ||
+          caplen > length - kBlockMinBytes - kPacketFieldsBytes)
+        return 0;
+    } else if (type == kInterfaceDescription) {
+      ++next.interfaces;
+    }
+    c = next;
+    return length;
+  };
+  for (std::size_t p = (from + 3) & ~std::size_t{3}; p < limit && size - p >= kBlockMinBytes; p += 4) {
+    Chain c{swapped_, interfaces_.size()};
+    std::size_t q = p, chained = 0;
+    while (chained < kResyncBlocks && q < size) {
+      const std::uint32_t length = plausible(q, c);
+      if (length == 0) break;
+      q += length;
+      ++chained;
+    }
+    if (chained == kResyncBlocks || (chained > 0 && q == size)) return p;
+  }
+  return limit;
 }
 
 }  // namespace minewatch::capture

@@ -57,9 +57,27 @@ class PcapngFileReader final : public MappedSource {
     // Timestamps count units of 1 / units_per_second; if_tsoffset seconds are added.
     std::uint64_t units_per_second = 1'000'000;
     std::int64_t offset_seconds = 0;
+    bool operator==(const Interface&) const = default;
   };
   [[nodiscard]] const std::vector<Interface>& interfaces() const { return interfaces_; }
   [[nodiscard]] bool byte_swapped() const { return swapped_; }
+
+  // Sections (MappedSource). Blocks start at multiples of 4 (the file's first block is at 0 and
+  // every length is a multiple of 4), and a block repeats its length at its end: a chain of
+  // kResyncBlocks blocks whose lengths are repeated (and whose packet blocks name a known interface
+  // and fit their captured bytes) essentially never starts inside a packet by chance. A guessed
+  // section starts in the state of the file at its first packet, or of a later section's end (the
+  // `after` given); continues() then checks what its blocks used of that state: the byte order,
+  // the interfaces (for packet blocks before any section header) and the last packet's time (for a
+  // leading simple packet block).
+  [[nodiscard]] std::size_t data_start() const override { return 0; }
+  [[nodiscard]] std::unique_ptr<MappedSource> section(std::size_t from, std::size_t until, AnomalyCounters& anomalies,
+                                                      const MappedSource* after = nullptr) const override;
+  static constexpr std::size_t kResyncBlocks = 8;
+  [[nodiscard]] std::size_t find_record(std::size_t from, std::size_t limit) const override;
+  [[nodiscard]] bool continues(const MappedSource& before) const override;
+  [[nodiscard]] std::unique_ptr<MappedSource> ended_after(const MappedSource* before,
+                                                          AnomalyCounters& anomalies) const override;
 
  private:
   friend class MappedSource;
@@ -74,9 +92,27 @@ class PcapngFileReader final : public MappedSource {
   void interface_description(const std::uint8_t* b, std::uint32_t length);
   [[nodiscard]] static Timestamp timestamp(const Interface& ifc, std::uint64_t units);
 
+  // What a walk carries from block to block.
+  struct State {
+    bool swapped = false;
+    std::vector<Interface> interfaces;
+    Timestamp last_ts{};  // a simple packet block's (it carries none)
+  };
+  // The state at the file's first packet block (its leading section header and interface blocks).
+  [[nodiscard]] State first_packet_state() const;
+  [[nodiscard]] State state() const { return {swapped_, interfaces_, last_ts_}; }
+  void set_state(const State& st);
+
   std::vector<Interface> interfaces_;
-  Timestamp last_ts_{};  // a simple packet block's (it carries none)
+  Timestamp last_ts_{};
   bool swapped_ = false;
+  // A section: the state it started in, and what of it its blocks used before they replaced it.
+  State start_;
+  bool own_section_ = false;      // read a section header block: order and interfaces are its own since
+  bool used_order_ = false;       // read a block before any section header
+  bool used_interfaces_ = false;  // read a packet block before any section header
+  bool own_time_ = false;         // read a packet block that carries a time
+  bool used_time_ = false;        // read a simple packet block before any such
 };
 
 }  // namespace minewatch::capture

@@ -3,12 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "capture/capture_test_util.hpp"
 #include "capture/frame_source.hpp"
 #include "capture/libpcap_reader.hpp"
+#include "capture/section_walk_check.hpp"
 
 namespace minewatch::capture {
 namespace {
@@ -223,6 +226,133 @@ TEST(PcapngFileReader, OpenCapturePicksItAndItsFramesOutliveTheBatch) {
   ASSERT_EQ(all.size(), 10u);
   for (std::uint8_t i = 0; i < 10; ++i) EXPECT_EQ(data_of(all[i]), counting_frame(80, i));
   EXPECT_EQ((*source)->position_bytes(), ng.bytes().size());
+}
+
+// ---- Sections: the parallel pipeline's segmented walk ----
+
+// Block starts of a file written by `ng`, and its end.
+std::vector<std::size_t> block_starts(const Bytes& b, bool big_endian) {
+  std::vector<std::size_t> starts;
+  for (std::size_t p = 0; p + 8 <= b.size();) {
+    starts.push_back(p);
+    std::uint32_t len;
+    std::memcpy(&len, b.data() + p + 4, 4);
+    if (big_endian) len = __builtin_bswap32(len);
+    p += len;
+  }
+  starts.push_back(b.size());
+  return starts;
+}
+
+std::unique_ptr<PcapngFileReader> ng_reader(const Bytes& bytes, AnomalyCounters& anomalies) {
+  auto r = PcapngFileReader::from_buffer(bytes, "t.pcapng", anomalies);
+  EXPECT_TRUE(r.has_value());
+  return std::move(*r);
+}
+
+TEST(PcapngFileReaderSections, FindRecordGuessesTheNextBlockFromAnyOffsetInsideOne) {
+  for (const bool big : {false, true}) {
+    Ng ng(big);
+    ng.section().interface(1, 0).interface(101, 0, 9);
+    for (std::uint32_t i = 0; i < 60; ++i) {
+      // Payloads of counting bytes, zeros and block-like noise (a length field repeated).
+      Bytes data = i % 3 == 0 ? counting_frame(40 + (i * 37) % 1400, static_cast<std::uint8_t>(i))
+                              : Bytes(40 + (i * 53) % 900, i % 3 == 1 ? 0 : 0x20);
+      ng.epb(i % 2, 1'700'000'000'000'000ULL + i, data);
+    }
+    const Bytes& b = ng.bytes();
+    const auto starts = block_starts(b, big);
+    AnomalyCounters anomalies;
+    auto reader = ng_reader(b, anomalies);
+    auto state = reader->section(0, 0, anomalies);  // the file's state at its first packet
+    for (std::size_t i = 3; i + 1 < starts.size(); ++i) {
+      EXPECT_EQ(state->find_record(starts[i], b.size()), starts[i]) << i;
+      for (std::size_t at = starts[i] + 1; at < starts[i + 1]; at += 5) {
+        ASSERT_EQ(state->find_record(at, b.size()), starts[i + 1]) << "block " << i << " offset " << at;
+      }
+    }
+    // A chain shorter than kResyncBlocks that ends exactly at the end of the file counts.
+    EXPECT_EQ(state->find_record(starts[starts.size() - 3] + 2, b.size()), starts[starts.size() - 2]);
+    // None before the limit.
+    EXPECT_EQ(state->find_record(starts[10] + 4, starts[11]), starts[11]);
+    // Packet blocks must name an interface of the state guessed in: with none, no chain holds.
+    EXPECT_EQ(reader->find_record(starts[10] + 4, b.size()), b.size());
+  }
+}
+
+// The segmented walk's pieces give exactly the frames and warnings of one walk, whatever the pieces'
+// size, on files whose state changes along the way.
+void expect_pieces_read_as_one(const Bytes& b, std::size_t min_rewalks = 0) {
+  AnomalyCounters anomalies;
+  auto reader = ng_reader(b, anomalies);
+  const testing::Walked whole = testing::walk_whole(*reader);
+  ASSERT_FALSE(whole.frames.empty());
+  std::size_t rewalks = 0;
+  for (const std::size_t piece : {12u, 16u, 100u, 333u, 1000u, 4096u}) {
+    const testing::Walked pieces = testing::walk_in_pieces(*reader, piece);
+    EXPECT_EQ(pieces.frames.size(), whole.frames.size()) << "pieces of " << piece;
+    for (std::size_t i = 0; i < std::min(pieces.frames.size(), whole.frames.size()); ++i) {
+      const auto &p = pieces.frames[i], &w = whole.frames[i];
+      if (!(p == w)) {
+        ADD_FAILURE() << "pieces of " << piece << " frame " << i << " ts " << p.ts.ns << " vs " << w.ts.ns << " link "
+                      << p.link_type << " vs " << w.link_type << " size " << p.size << " vs " << w.size;
+        break;
+      }
+    }
+    EXPECT_EQ(pieces.warnings, whole.warnings) << "pieces of " << piece;
+    rewalks += pieces.rewalks;
+  }
+  EXPECT_GE(rewalks, min_rewalks);
+}
+
+TEST(PcapngFileReaderSections, PiecesReadAsOneWalk) {
+  Ng plain;
+  plain.section().interface(1, 0);
+  for (std::uint8_t i = 0; i < 40; ++i) plain.epb(0, 1'000'000ULL * i, counting_frame(60 + i * 31u, i));
+  expect_pieces_read_as_one(plain.bytes());
+}
+
+TEST(PcapngFileReaderSections, PiecesFollowInterfacesAddedLaterAndSimplePacketTimes) {
+  Ng ng;
+  ng.section().interface(1, 0);
+  for (std::uint8_t i = 0; i < 15; ++i) ng.epb(0, 1'000'000ULL * i, counting_frame(200 + i * 11u, i));
+  // A second interface (Linux cooked, nanoseconds, an offset) described mid-file, then used.
+  ng.interface(113, 0, 9, 3600);
+  for (std::uint8_t i = 0; i < 15; ++i) {
+    ng.epb(1, 2'000'000'000ULL * i, counting_frame(120 + i * 7u, i));
+    // Simple packets take the time of the packet before them, whichever piece read it.
+    ng.spb(300, counting_frame(300, i)).spb(90, counting_frame(90, i));
+    ng.epb(0, 5'000'000ULL * i, counting_frame(64, i));
+  }
+  expect_pieces_read_as_one(ng.bytes(), 1);
+}
+
+TEST(PcapngFileReaderSections, PiecesFollowASecondSectionInTheOtherByteOrder) {
+  Ng first;
+  first.section().interface(1, 0);
+  for (std::uint8_t i = 0; i < 20; ++i) first.epb(0, 1'000'000ULL * i, counting_frame(150 + i * 13u, i));
+  Ng second(true);
+  second.section().interface(113, 0, 9).interface(1, 0);
+  for (std::uint8_t i = 0; i < 20; ++i) second.epb(i % 2, 3'000'000'000ULL * i, counting_frame(100 + i * 17u, i));
+  Bytes both = first.bytes();
+  both.insert(both.end(), second.bytes().begin(), second.bytes().end());
+  // Pieces guessed in the first section's state past the second section header are walked again.
+  expect_pieces_read_as_one(both, 1);
+}
+
+TEST(PcapngFileReaderSections, PiecesStopWhereOneWalkStopsWithItsWarning) {
+  Ng ng;
+  ng.section().interface(1, 0);
+  for (std::uint8_t i = 0; i < 30; ++i) ng.epb(0, 1'000'000ULL * i, counting_frame(100 + i * 9u, i));
+  Bytes b = ng.bytes();
+  const auto starts = block_starts(b, false);
+  b[starts[20] + 4] ^= 0x40;  // a corrupt length in the middle
+  expect_pieces_read_as_one(b);
+  AnomalyCounters anomalies;
+  auto reader = ng_reader(b, anomalies);
+  const testing::Walked whole = testing::walk_whole(*reader);
+  ASSERT_EQ(whole.warnings.size(), 1u);
+  EXPECT_THAT(whole.warnings[0], HasSubstr("byte offset " + std::to_string(starts[20])));
 }
 
 }  // namespace

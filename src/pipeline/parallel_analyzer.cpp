@@ -304,10 +304,10 @@ struct SegmentItem {
 struct Segment {
   static constexpr std::uint64_t kNone = ~0ull;
   // Written by the walk; read by the finaliser (under SegmentedWalk::mu_) and, once final, by the engines.
-  std::size_t begin = 0, end = 0;                   // the byte range whose records the segment holds
-  std::size_t start = 0;                            // where its walk began: a guess (find_record) until it is final
-  std::unique_ptr<capture::PcapFileReader> reader;  // the walk's: its end, warnings, whether it stopped
-  AnomalyCounters anomalies;                        // of reading and decoding the segment
+  std::size_t begin = 0, end = 0;                 // the byte range whose records the segment holds
+  std::size_t start = 0;                          // where its walk began: a guess (find_record) until it is final
+  std::unique_ptr<capture::MappedSource> reader;  // the walk's: its end, warnings, whether it stopped
+  AnomalyCounters anomalies;                      // of reading and decoding the segment
   std::uint64_t packets = 0;
   Timestamp latest{std::numeric_limits<std::int64_t>::min()};
   std::vector<TimeMark> marks;
@@ -325,7 +325,7 @@ struct Segment {
 
 class SegmentedWalk {
  public:
-  SegmentedWalk(const ParallelAnalyzer& pa, capture::PcapFileReader& source, std::vector<Lane*> lanes,
+  SegmentedWalk(const ParallelAnalyzer& pa, capture::MappedSource& source, std::vector<Lane*> lanes,
                 std::size_t segment_bytes, AnomalyCounters& anomalies, Merger& merger,
                 const std::function<void(std::uint64_t)>& progress)
       : pa_(pa),
@@ -337,8 +337,9 @@ class SegmentedWalk {
         segment_bytes_(segment_bytes),
         anomalies_(anomalies),
         merger_(merger),
-        progress_(progress) {
-    const std::size_t body = source_.bytes().size() - capture::PcapFileReader::kFileHeaderBytes;
+        progress_(progress),
+        expected_start_(source.data_start()) {
+    const std::size_t body = source_.bytes().size() - source_.data_start();
     total_ = (body + segment_bytes_ - 1) / segment_bytes_;
     end_at_.store(total_);
     for (std::size_t i = 0; i < slots_count_; ++i) {
@@ -364,7 +365,7 @@ class SegmentedWalk {
   // Slots per thread: room for each thread to walk a few segments ahead of the slowest engine.
   static constexpr std::size_t kSlotsPerThread = 4;
   static constexpr std::size_t kBatch = 256;
-  static constexpr std::size_t kStepBytes = capture::PcapFileReader::kStepLines * kCacheLineBytes;
+  static constexpr std::size_t kStepBytes = capture::WalkPrefetch::kStepLines * kCacheLineBytes;
 
   struct Thread {
     Thread(std::size_t index, Lane& l) : t(index), next_walk(index), lane(l) {}
@@ -387,7 +388,7 @@ class SegmentedWalk {
 
   Segment& slot(std::uint64_t k) { return slots_[k % slots_count_]; }
   std::size_t begin_of(std::uint64_t k) const {
-    return capture::PcapFileReader::kFileHeaderBytes + static_cast<std::size_t>(k) * segment_bytes_;
+    return source_.data_start() + static_cast<std::size_t>(k) * segment_bytes_;
   }
   std::size_t end_of(std::uint64_t k) const { return std::min(source_.bytes().size(), begin_of(k) + segment_bytes_); }
 
@@ -441,7 +442,7 @@ class SegmentedWalk {
     std::size_t have = populated_.load(std::memory_order_relaxed);
     while (have < e) {
       const std::size_t upto =
-          std::min(source_.bytes().size(), std::max(e, have + capture::PcapFileReader::kPopulateChunk));
+          std::min(source_.bytes().size(), std::max(e, have + capture::WalkPrefetch::kPopulateChunk));
       if (populated_.compare_exchange_weak(have, upto, std::memory_order_relaxed)) {
         source_.populate(have, upto);
         break;
@@ -452,7 +453,7 @@ class SegmentedWalk {
   }
   static void warm_step(Thread& th) {
     if (th.warm + kStepBytes <= th.warm_end) {
-      prefetch_lines<capture::PcapFileReader::kStepLines>(th.warm);
+      prefetch_lines<capture::WalkPrefetch::kStepLines>(th.warm);
       th.warm += kStepBytes;
     }
   }
@@ -462,9 +463,16 @@ class SegmentedWalk {
     Segment& s = slot(k);
     s.begin = begin_of(k);
     s.end = end_of(k);
-    // The first segment starts at the first record; the others at a guess the finaliser checks.
-    s.start = k == 0 ? s.begin : source_.find_record(s.begin, s.end);
-    fill(s, th);
+    // The first segment starts at the first record; the others at a guess the finaliser checks, in
+    // the state the segments made final so far ended in (pcapng: its interfaces decide the guess).
+    std::unique_ptr<capture::MappedSource> state;
+    {
+      std::lock_guard lock(mu_);
+      if (last_end_) state = last_end_->ended_after(nullptr, states_);
+    }
+    if (!state) state = source_.section(s.begin, s.begin, states_);  // the file's state at its first packet
+    s.start = k == 0 ? s.begin : state->find_record(s.begin, s.end);
+    fill(s, th, k == 0 ? nullptr : state.get());
     th.next_walk += n_;
     warm_up(th);
     {
@@ -475,8 +483,9 @@ class SegmentedWalk {
     bump();
   }
 
-  // Walks and decodes the records of [s.start, s.end) and deals them to the engines.
-  void fill(Segment& s, Thread& th) {
+  // Walks and decodes the records of [s.start, s.end), starting in the state `after` ended in (or the
+  // file's at its first packet), and deals them to the engines.
+  void fill(Segment& s, Thread& th, const capture::MappedSource* after) {
     s.anomalies = {};
     s.packets = 0;
     s.latest = Timestamp{std::numeric_limits<std::int64_t>::min()};
@@ -484,7 +493,7 @@ class SegmentedWalk {
     for (auto& v : s.items) v.clear();
     s.digests.clear();
     s.digest_at.clear();
-    s.reader = source_.section(s.start, s.end, s.anomalies);
+    s.reader = source_.section(s.start, s.end, s.anomalies, after);
     detect::Engine& engine = th.lane.engine;
     std::int64_t sec = std::numeric_limits<std::int64_t>::min();
     while (const std::size_t got = s.reader->read_batch(th.frames)) {
@@ -527,19 +536,20 @@ class SegmentedWalk {
   }
 
   // Under mu_: makes final every walked segment whose predecessors are final, in order. A segment's
-  // guessed start must be where the walk before it ended; if not, it is walked again from there. A
-  // walk that stopped at a corrupt or truncated record ends the input where the single pipeline does.
+  // guessed start must be where the walk before it ended, and its walk must have started in the state
+  // that walk ended in as far as it used it (MappedSource::continues); if not, it is walked again from
+  // there. A walk that stopped at a corrupt or truncated record ends the input where the single
+  // pipeline does.
   void finalise(Thread& th) {
     while (next_final_ < end_at_.load(std::memory_order_relaxed)) {
       Segment& s = slot(next_final_);
       if (s.walked != next_final_) return;
-      // A segment in which no record starts (one record spans it) is empty whatever was guessed.
-      const bool empty = s.start >= s.end && expected_start_ >= s.end;
-      if (next_final_ > 0 && s.start != expected_start_ && !empty) {
+      if (!s.reader->holds(s.start, expected_start_, s.end, last_end_.get())) {
         s.start = expected_start_;
-        fill(s, th);
+        fill(s, th, last_end_.get());
         ++rewalks_;
       }
+      last_end_ = s.reader->ended_after(last_end_.get(), states_);
       expected_start_ = std::max(expected_start_, s.reader->position_bytes());
       if (s.reader->stopped()) end_at_.store(next_final_ + 1, std::memory_order_release);
       s.readers_left.store(static_cast<std::uint32_t>(n_), std::memory_order_relaxed);
@@ -617,7 +627,7 @@ class SegmentedWalk {
   }
 
   const ParallelAnalyzer& pa_;
-  capture::PcapFileReader& source_;
+  capture::MappedSource& source_;
   std::vector<Lane*> lanes_;
   std::size_t n_;
   std::size_t slots_count_;
@@ -632,9 +642,13 @@ class SegmentedWalk {
   std::atomic<std::uint32_t> waiters_{0};
   std::atomic<std::size_t> populated_{0};  // pages below this offset are mapped, or being mapped
   std::mutex mu_;
-  std::uint64_t next_final_ = 0;                                            // under mu_
-  std::size_t expected_start_ = capture::PcapFileReader::kFileHeaderBytes;  // under mu_
-  std::uint64_t rewalks_ = 0;                                               // under mu_
+  std::uint64_t next_final_ = 0;  // under mu_
+  std::size_t expected_start_;    // under mu_
+  // Under mu_: a reader in the state the walk of the final segments ended in (pcapng: byte order,
+  // interfaces, last time), which the next segment must have started in.
+  std::unique_ptr<capture::MappedSource> last_end_;
+  AnomalyCounters states_;     // the state readers'; they read nothing
+  std::uint64_t rewalks_ = 0;  // under mu_
 };
 
 }  // namespace
@@ -667,9 +681,8 @@ ParallelAnalyzer::~ParallelAnalyzer() = default;
 
 void ParallelAnalyzer::run(capture::FrameSource& source, const std::function<void(std::uint64_t)>& progress) {
   rewalks_ = 0;
-  auto* file = dynamic_cast<capture::PcapFileReader*>(&source);
-  if (file != nullptr && threads_ > 1 && segment_bytes_ > 0 &&
-      file->position_bytes() == capture::PcapFileReader::kFileHeaderBytes) {
+  auto* file = dynamic_cast<capture::MappedSource*>(&source);
+  if (file != nullptr && threads_ > 1 && segment_bytes_ > 0 && file->position_bytes() == file->data_start()) {
     split(1.0);
     run_segmented(*file, progress);
   } else {
@@ -822,7 +835,7 @@ void ParallelAnalyzer::run_dealt(capture::FrameSource& source, const std::functi
   collect(lanes, stats_, shares_, anomalies_);
 }
 
-void ParallelAnalyzer::run_segmented(capture::PcapFileReader& source,
+void ParallelAnalyzer::run_segmented(capture::MappedSource& source,
                                      const std::function<void(std::uint64_t)>& progress) {
   std::vector<std::unique_ptr<Lane>> owned;
   std::vector<Lane*> lanes;

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "capture/frame_source.hpp"
-#include "capture/pcap_file_reader.hpp"
+#include "capture/mapped_file.hpp"
 #include "core/anomaly.hpp"
 #include "detect/engine.hpp"
 
@@ -91,7 +91,7 @@ class ParallelAnalyzer {
   // engine that share of the flow cap.
   void split(double reader_weight);
   void run_dealt(capture::FrameSource& source, const std::function<void(std::uint64_t packets)>& progress);
-  void run_segmented(capture::PcapFileReader& source, const std::function<void(std::uint64_t packets)>& progress);
+  void run_segmented(capture::MappedSource& source, const std::function<void(std::uint64_t packets)>& progress);
 
   detect::EngineConfig base_config_;  // as given
   detect::EngineConfig config_;       // the workers' (their share of the flow cap)
