@@ -46,17 +46,25 @@ struct DnsQuestion {
   std::uint16_t qclass = 0;
 };
 
-// One A, AAAA or CNAME record of the answer section. address is set for A / AAAA, target for CNAME.
+// One A, AAAA or CNAME record of the answer section. address is set for A / AAAA, target for CNAME
+// (else empty). name and target are rendered as DnsName renders and view text the DnsMessage holds
+// (until it is parsed into again): a name the message repeats through a compression pointer, as nearly
+// every owner name is, is rendered once and shared.
 struct DnsAnswer {
-  DnsName name;
+  std::string_view name;
   std::uint16_t type = 0;
   std::uint16_t rr_class = 0;
   std::uint32_t ttl = 0;
   IpAddress address;
-  DnsName target;
+  std::string_view target;
 };
 
 struct DnsMessage {
+  DnsMessage() = default;
+  // Answers view the message's own text: a copy's would still view the original's.
+  DnsMessage(const DnsMessage&) = delete;
+  DnsMessage& operator=(const DnsMessage&) = delete;
+
   // Header.
   std::uint16_t id = 0;
   bool is_response = false;
@@ -78,6 +86,9 @@ struct DnsMessage {
   std::array<DnsAnswer, kMaxAnswers> answers;
   std::size_t answers_size = 0;
   std::size_t answers_dropped = 0;
+  // The text of the answers' names that are not the question's: each rendered once, at most an owner
+  // and a target per kept answer.
+  std::array<char, 2 * kMaxAnswers * kMaxNameTextBytes> answer_text;
 
   [[nodiscard]] std::span<const DnsAnswer> answer_records() const { return {answers.data(), answers_size}; }
 };

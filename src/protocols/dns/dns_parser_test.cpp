@@ -108,10 +108,10 @@ TEST_F(DnsParserTest, FollowsACnameChainThroughCompressedNamesToTheAddresses) {
   m.pointer(target_at).rr(dns::kTypeA, 30, 4).u8(203).u8(0).u8(113).u8(6);
   ASSERT_EQ(parse(m.bytes), DnsStatus::Parsed);
   ASSERT_EQ(msg.answers_size, 3u);
-  EXPECT_EQ(msg.answers[0].name.view(), "pool.example.com");
+  EXPECT_EQ(msg.answers[0].name, "pool.example.com");
   EXPECT_EQ(msg.answers[0].type, dns::kTypeCname);
-  EXPECT_EQ(msg.answers[0].target.view(), "lb.example.net");
-  EXPECT_EQ(msg.answers[1].name.view(), "lb.example.net");
+  EXPECT_EQ(msg.answers[0].target, "lb.example.net");
+  EXPECT_EQ(msg.answers[1].name, "lb.example.net");
   EXPECT_EQ(msg.answers[1].address, ip("203.0.113.5"));
 
   dns::ResolvedChain chain;
@@ -125,7 +125,7 @@ TEST_F(DnsParserTest, FollowsACnameChainThroughCompressedNamesToTheAddresses) {
 }
 
 TEST_F(DnsParserTest, ReadsAnOwnerPointerToTheQuestionAsTheQuestionsName) {
-  // The usual owner, a pointer to the question (rendered once and copied), and the same answer with
+  // The usual owner, a pointer to the question (rendered once and shared), and the same answer with
   // its owner written out: the records agree.
   for (bool compressed : {true, false}) {
     MessageBuilder m;
@@ -138,18 +138,18 @@ TEST_F(DnsParserTest, ReadsAnOwnerPointerToTheQuestionAsTheQuestionsName) {
     m.rr(dns::kTypeA, 60, 4).u8(192).u8(0).u8(2).u8(7);
     ASSERT_EQ(parse(m.bytes), DnsStatus::Parsed);
     ASSERT_EQ(msg.answers_size, 1u);
-    EXPECT_EQ(msg.answers[0].name.view(), "mixed.case.example");
+    EXPECT_EQ(msg.answers[0].name, "mixed.case.example");
     EXPECT_EQ(msg.answers[0].address, ip("192.0.2.7"));
   }
   // A question that ends in a pointer of its own (into the header: id 0 begins with a root label) is
-  // not copied but read again through both pointers, with the same result.
+  // shared too: read again through both pointers, it would give the same result.
   MessageBuilder m;
   m.header(0, 0x8180, 1, 1).labels("q").pointer(0).u16(dns::kTypeA).u16(1);
   m.pointer(12).rr(dns::kTypeA, 60, 4).u8(192).u8(0).u8(2).u8(8);
   ASSERT_EQ(parse(m.bytes), DnsStatus::Parsed);
   EXPECT_EQ(msg.question.name.view(), "q");
   ASSERT_EQ(msg.answers_size, 1u);
-  EXPECT_EQ(msg.answers[0].name.view(), "q");
+  EXPECT_EQ(msg.answers[0].name, "q");
   // Cut inside the owner pointer: truncated, as before.
   Bytes cut = m.bytes;
   cut.resize(m.bytes.size() - 15);
@@ -238,9 +238,9 @@ TEST_F(DnsParserTest, AcceptsAChainOfBackwardPointers) {
   m.labels("x").pointer(cdn_at).rr(dns::kTypeA, 1, 4).u32(0x01020304);
   ASSERT_EQ(parse(m.bytes), DnsStatus::Parsed) << anomaly_name(anomaly);
   ASSERT_EQ(msg.answers_size, 2u);
-  EXPECT_EQ(msg.answers[0].name.view(), "www.example.com");
-  EXPECT_EQ(msg.answers[0].target.view(), "cdn.www.example.com");
-  EXPECT_EQ(msg.answers[1].name.view(), "x.cdn.www.example.com");
+  EXPECT_EQ(msg.answers[0].name, "www.example.com");
+  EXPECT_EQ(msg.answers[0].target, "cdn.www.example.com");
+  EXPECT_EQ(msg.answers[1].name, "x.cdn.www.example.com");
 }
 
 TEST_F(DnsParserTest, RejectsLabelsAndNamesThatAreTooLong) {
