@@ -7,7 +7,7 @@ outlive a batch.
 
 pcap and pcapng files are walked in segments, each from a guessed first record: tiny segments
 (--segment-kib 1) on a capture whose packets carry fake record headers make the guesses wrong (they
-are walked again), as do guesses in a pcapng section's state past the next section header; a corrupt
+are walked again), as are guesses in a pcapng section's state past the next section header; a corrupt
 record length or a cut-off end stops every thread count at the same record with the same warning.
 --segment-kib 0 runs the dealing reader on the same files."""
 import argparse, json, os, shutil, struct, subprocess, sys, tempfile, threading
@@ -180,10 +180,10 @@ def main():
             rewalked = stats[(2, 1)].get("segments_rewalked", -1)
             if name == "sample with fake record headers":
                 check(rewalked > 0, f"{name}: guesses fell for fake headers and were walked again ({rewalked})")
-            elif name == "two pcapng sections":
-                check(rewalked > 0, f"{name}: guesses in the first section's state were walked again ({rewalked})")
-            elif name not in ("sample with a corrupt record length", "sample cut off"):
-                # A clean capture's guesses hold even in 1 KiB segments (records cut anywhere).
+            elif name not in ("sample with a corrupt record length", "sample cut off", "two pcapng sections"):
+                # A clean capture's guesses hold even in 1 KiB segments (records cut anywhere). Past a
+                # second pcapng section header, whether a segment was guessed in the first section's
+                # state depends on how far the finaliser had got (PcapngFileReaderSections counts those).
                 check(rewalked == 0, f"{name}: no segment walked again ({rewalked})")
             if name in ("sample with a corrupt record length", "sample cut off"):
                 check(len(errs[(1, None)]) == 1, f"{name}: one warning ({errs[(1, None)]})")
