@@ -14,8 +14,15 @@ struct IpAddress {
   bool is_v6 = false;
 
   static IpAddress v4(const std::uint8_t* p) {
+    // Built as one 16-byte value (the address, then zeros), so the bytes are written by one store:
+    // zeroing first and then storing 4 bytes leaves a later 8- or 16-byte load of them (a copy, word())
+    // waiting for both stores, since store forwarding serves a load from one store only.
+    using Words = std::uint32_t __attribute__((vector_size(16)));
+    std::uint32_t w;
+    std::memcpy(&w, p, 4);
+    const Words words{w, 0, 0, 0};
     IpAddress a;
-    std::memcpy(a.bytes.data(), p, 4);
+    std::memcpy(a.bytes.data(), &words, 16);
     return a;
   }
   static IpAddress v6(const std::uint8_t* p) {

@@ -23,9 +23,8 @@ constexpr std::array<char, 256> kRender = [] {
   return t;
 }();
 
-// GCC / Clang vector types: 16 bytes in one register.
+// A GCC / Clang vector type: 16 bytes in one register.
 using Chars16 = signed char __attribute__((vector_size(16)));
-using Address16 = std::uint32_t __attribute__((vector_size(16)));
 
 // render_byte on the 16 bytes at `in`, written to `out`.
 void render16(const std::uint8_t* in, char* out) {
@@ -305,19 +304,9 @@ DnsStatus parse_message(std::span<const std::uint8_t> msg, DnsMessage& out, Anom
     rec.rr_class = load_be16(fixed + 2);
     rec.ttl = load_be32(fixed + 4);
     rec.target = target;
-    // Stored as one 16-byte value: resolve_chain() copies the address whole right after, and store
-    // forwarding serves no load from narrower stores (IpAddress::v4() zeroes, then stores 4 bytes).
-    Address16 address{};
+    // IpAddress::v4 writes all 16 bytes at once: resolve_chain() copies the address whole right after.
     const std::uint8_t* rdata = msg.data() + rdata_pos;
-    if (type == kTypeA) {
-      std::uint32_t v4;
-      std::memcpy(&v4, rdata, 4);
-      address = Address16{v4, 0, 0, 0};
-    } else if (type == kTypeAaaa) {
-      std::memcpy(&address, rdata, 16);
-    }
-    std::memcpy(rec.address.bytes.data(), &address, 16);
-    rec.address.is_v6 = type == kTypeAaaa;
+    rec.address = type == kTypeA ? IpAddress::v4(rdata) : type == kTypeAaaa ? IpAddress::v6(rdata) : IpAddress{};
   }
   out.answers_size = kept;
   return DnsStatus::Parsed;
