@@ -58,13 +58,13 @@ Result<void> PcapngFileReader::parse_header() const {
 
 std::uint32_t PcapngFileReader::u32_at(const std::uint8_t* p) const {
   const std::uint32_t v = load_u32(p);
-  return swapped_ ? __builtin_bswap32(v) : v;
+  return state_.swapped ? __builtin_bswap32(v) : v;
 }
 
 std::uint16_t PcapngFileReader::u16_at(const std::uint8_t* p) const {
   std::uint16_t v;
   std::memcpy(&v, p, sizeof v);
-  return swapped_ ? __builtin_bswap16(v) : v;
+  return state_.swapped ? __builtin_bswap16(v) : v;
 }
 
 bool PcapngFileReader::section_header(const std::uint8_t* b, std::uint32_t length) {
@@ -81,7 +81,7 @@ bool PcapngFileReader::section_header(const std::uint8_t* b, std::uint32_t lengt
                                                            " is not 1.x; reading stopped");
     return false;
   }
-  interfaces_.clear();  // a new section describes its own interfaces
+  state_.interfaces.clear();  // a new section describes its own interfaces
   return true;
 }
 
@@ -110,12 +110,12 @@ void PcapngFileReader::interface_description(const std::uint8_t* b, std::uint32_
     } else if (code == kOptTsOffset && size >= 8) {
       std::uint64_t raw;  // signed seconds, in the section's byte order
       std::memcpy(&raw, v, sizeof raw);
-      const std::uint64_t off = swapped_ ? __builtin_bswap64(raw) : raw;
+      const std::uint64_t off = state_.swapped ? __builtin_bswap64(raw) : raw;
       ifc.offset_seconds = std::clamp(static_cast<std::int64_t>(off), -Timestamp::kMaxSeconds, Timestamp::kMaxSeconds);
     }
     p += 4 + padded;
   }
-  interfaces_.push_back(ifc);
+  state_.interfaces.push_back(ifc);
 }
 
 Timestamp PcapngFileReader::timestamp(const Interface& ifc, std::uint64_t units) {
@@ -162,7 +162,7 @@ std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
                           "section header block at " + offset_text(pos_) + " has no byte-order magic; reading stopped");
         break;
       }
-      swapped_ = bom != kByteOrderMagic;
+      state_.swapped = bom != kByteOrderMagic;
     }
     const std::uint32_t length = u32_at(b + 4);
     if (length < kBlockMinBytes || length % 4 != 0) {
@@ -204,32 +204,32 @@ std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
         break;
       }
       if (!own_section_) used_interfaces_ = true;  // also when it names none of them
-      if (iface >= interfaces_.size()) {
+      if (iface >= state_.interfaces.size()) {
         stop_with_warning(Anomaly::CaptureBadRecordLength, "packet block at " + offset_text(pos_) +
                                                                " names interface " + std::to_string(iface) +
                                                                ", which no block described; reading stopped");
         break;
       }
       const std::uint64_t units = std::uint64_t{u32_at(b + 12)} << 32 | u32_at(b + 16);
-      ts = timestamp(interfaces_[iface], units);
+      ts = timestamp(state_.interfaces[iface], units);
       data = b + kBlockHeaderBytes + kPacketFieldsBytes;
       packet = true;
       own_time_ = true;
     } else if (type == kSimplePacket) {
       if (!own_section_) used_interfaces_ = true;
-      if (body < kSimpleFieldsBytes || interfaces_.empty()) {
+      if (body < kSimpleFieldsBytes || state_.interfaces.empty()) {
         stop_with_warning(Anomaly::CaptureBadRecordLength,
                           "simple packet block at " + offset_text(pos_) +
-                              (interfaces_.empty() ? " before any interface block" : " too short") +
+                              (state_.interfaces.empty() ? " before any interface block" : " too short") +
                               "; reading stopped");
         break;
       }
       wire = u32_at(b + 8);
       caplen = std::min<std::uint32_t>(wire, body - static_cast<std::uint32_t>(kSimpleFieldsBytes));
-      if (interfaces_[0].snaplen != 0) caplen = std::min(caplen, interfaces_[0].snaplen);
+      if (state_.interfaces[0].snaplen != 0) caplen = std::min(caplen, state_.interfaces[0].snaplen);
       caplen = std::min(caplen, kMaxPacketBytes);
       // It carries no time: it keeps the time of the packet before it.
-      ts = last_ts_;
+      ts = state_.last_ts;
       if (!own_time_) used_time_ = true;
       data = b + kBlockHeaderBytes + kSimpleFieldsBytes;
       packet = true;
@@ -245,11 +245,11 @@ std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
       interface_description(b, length);
     }
     if (packet) {
-      const Interface& ifc = interfaces_[iface];
+      const Interface& ifc = state_.interfaces[iface];
       if (caplen > ifc.snaplen && ifc.snaplen != 0) anomalies_.add(Anomaly::CaptureSnaplenExceeded);
       Frame& f = out[n++];
       f.ts = ts;
-      last_ts_ = ts;
+      state_.last_ts = ts;
       f.link_type = ifc.link_type;
       f.wire_len = std::max(wire, caplen);
       f.data = {data, caplen};
@@ -259,10 +259,8 @@ std::size_t PcapngFileReader::read_batch(std::span<Frame> out) {
   return n;
 }
 
-void PcapngFileReader::set_state(const State& st) {
-  swapped_ = st.swapped;
-  interfaces_ = st.interfaces;
-  last_ts_ = st.last_ts;
+void PcapngFileReader::start_in(const State& st) {
+  state_ = st;
   start_ = st;
   own_section_ = used_order_ = used_interfaces_ = own_time_ = used_time_ = false;
 }
@@ -273,7 +271,7 @@ PcapngFileReader::State PcapngFileReader::first_packet_state() const {
   PcapngFileReader lead(bytes_, MappedFile{}, name_, ignored);
   std::array<Frame, 1> first;
   (void)lead.read_batch(first);
-  State st = lead.state();
+  State st = lead.state_;
   st.last_ts = Timestamp{};  // as a walk from the start has it before its first timed packet
   return st;
 }
@@ -282,32 +280,32 @@ std::unique_ptr<MappedSource> PcapngFileReader::section(std::size_t from, std::s
                                                         const MappedSource* after) const {
   std::unique_ptr<PcapngFileReader> s{new PcapngFileReader(bytes_, MappedFile{}, name_, anomalies)};
   // Sections are only ever made from readers of the same file, so `after` is one of ours.
-  s->set_state(after != nullptr ? static_cast<const PcapngFileReader*>(after)->state() : first_packet_state());
+  s->start_in(after != nullptr ? static_cast<const PcapngFileReader*>(after)->state_ : first_packet_state());
   s->start_section(from, until);
   return s;
 }
 
 bool PcapngFileReader::continues(const MappedSource& before) const {
   const auto& b = static_cast<const PcapngFileReader&>(before);
-  if (used_order_ && b.swapped_ != start_.swapped) return false;
-  if (used_interfaces_ && b.interfaces_ != start_.interfaces) return false;
-  return !used_time_ || b.last_ts_ == start_.last_ts;
+  if (used_order_ && b.state_.swapped != start_.swapped) return false;
+  if (used_interfaces_ && b.state_.interfaces != start_.interfaces) return false;
+  return !used_time_ || b.state_.last_ts == start_.last_ts;
 }
 
 std::unique_ptr<MappedSource> PcapngFileReader::ended_after(const MappedSource* before,
                                                             AnomalyCounters& anomalies) const {
-  State end = before != nullptr ? static_cast<const PcapngFileReader*>(before)->state() : start_;
+  State end = before != nullptr ? static_cast<const PcapngFileReader*>(before)->state_ : start_;
   if (own_section_) {
-    end.swapped = swapped_;
-    end.interfaces = interfaces_;
+    end.swapped = state_.swapped;
+    end.interfaces = state_.interfaces;
   } else {  // the interface blocks this section added to those it started with
     end.interfaces.insert(end.interfaces.end(),
-                          interfaces_.begin() + static_cast<std::ptrdiff_t>(start_.interfaces.size()),
-                          interfaces_.end());
+                          state_.interfaces.begin() + static_cast<std::ptrdiff_t>(start_.interfaces.size()),
+                          state_.interfaces.end());
   }
-  if (own_time_) end.last_ts = last_ts_;
+  if (own_time_) end.last_ts = state_.last_ts;
   std::unique_ptr<PcapngFileReader> s{new PcapngFileReader(bytes_, MappedFile{}, name_, anomalies)};
-  s->set_state(end);
+  s->start_in(end);
   s->start_section(pos_, pos_);
   return s;
 }
@@ -351,7 +349,7 @@ std::size_t PcapngFileReader::find_record(std::size_t from, std::size_t limit) c
     return length;
   };
   for (std::size_t p = (from + 3) & ~std::size_t{3}; p < limit && size - p >= kBlockMinBytes; p += 4) {
-    Chain c{swapped_, interfaces_.size()};
+    Chain c{state_.swapped, state_.interfaces.size()};
     std::size_t q = p, chained = 0;
     while (chained < kResyncBlocks && q < size) {
       const std::uint32_t length = plausible(q, c);

@@ -1,7 +1,8 @@
 #pragma once
 // pcapng (the format of Wireshark, dumpcap and tshark) read by walking an mmap'd file in place, as
-// PcapFileReader does for classic pcap: frames point into the mapping and outlive the batch, so the
-// parallel pipeline deals them without copies. Before, pcapng went through libpcap, which copies
+// PcapFileReader does for classic pcap: frames point into the mapping and outlive the batch, and the
+// parallel pipeline's threads each walk their own segments of the file (sections, below). Before,
+// pcapng went through libpcap, which copies
 // every block into its buffer (1 GiB mix, one thread, scripts/ab: 741 ms of CPU against 419 ms for this
 // walk) and whose frames die with the next batch (the parallel reader waited for its workers after
 // every batch; two threads 1346 against 398 ms of wall time: decision 0009, "Stop 21").
@@ -59,8 +60,8 @@ class PcapngFileReader final : public MappedSource {
     std::int64_t offset_seconds = 0;
     bool operator==(const Interface&) const = default;
   };
-  [[nodiscard]] const std::vector<Interface>& interfaces() const { return interfaces_; }
-  [[nodiscard]] bool byte_swapped() const { return swapped_; }
+  [[nodiscard]] const std::vector<Interface>& interfaces() const { return state_.interfaces; }
+  [[nodiscard]] bool byte_swapped() const { return state_.swapped; }
 
   // Sections (MappedSource). Blocks start at multiples of 4 (the file's first block is at 0 and
   // every length is a multiple of 4), and a block repeats its length at its end: a chain of
@@ -100,12 +101,10 @@ class PcapngFileReader final : public MappedSource {
   };
   // The state at the file's first packet block (its leading section header and interface blocks).
   [[nodiscard]] State first_packet_state() const;
-  [[nodiscard]] State state() const { return {swapped_, interfaces_, last_ts_}; }
-  void set_state(const State& st);
+  // A section starts in `st`.
+  void start_in(const State& st);
 
-  std::vector<Interface> interfaces_;
-  Timestamp last_ts_{};
-  bool swapped_ = false;
+  State state_;
   // A section: the state it started in, and what of it its blocks used before they replaced it.
   State start_;
   bool own_section_ = false;      // read a section header block: order and interfaces are its own since

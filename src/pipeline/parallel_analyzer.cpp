@@ -463,16 +463,20 @@ class SegmentedWalk {
     Segment& s = slot(k);
     s.begin = begin_of(k);
     s.end = end_of(k);
-    // The first segment starts at the first record; the others at a guess the finaliser checks, in
-    // the state the segments made final so far ended in (pcapng: its interfaces decide the guess).
+    // The first segment starts at the first record in the file's own state; the others at a guess the
+    // finaliser checks, in the state the segments made final so far ended in, or before any the file's
+    // state at its first packet (pcapng: its interfaces decide the guess).
     std::unique_ptr<capture::MappedSource> state;
-    {
-      std::lock_guard lock(mu_);
-      if (last_end_) state = last_end_->ended_after(nullptr, states_);
+    s.start = s.begin;
+    if (k > 0) {
+      {
+        std::lock_guard lock(mu_);
+        if (last_end_) state = last_end_->ended_after(nullptr, states_);
+      }
+      if (!state) state = source_.section(s.begin, s.begin, states_);
+      s.start = state->find_record(s.begin, s.end);
     }
-    if (!state) state = source_.section(s.begin, s.begin, states_);  // the file's state at its first packet
-    s.start = k == 0 ? s.begin : state->find_record(s.begin, s.end);
-    fill(s, th, k == 0 ? nullptr : state.get());
+    fill(s, th, state.get());
     th.next_walk += n_;
     warm_up(th);
     {

@@ -32,11 +32,17 @@ void rr(Bytes& b, std::uint16_t type, std::size_t rdlength) {
   put16(b, rdlength);
 }
 
-Bytes cname_response() {
-  Bytes m = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 5, 0, 0, 0, 0};
+// A response's header and its question (pool.example.com, type A) with `answers` records to follow.
+Bytes response_to_pool_query(std::uint8_t answers) {
+  Bytes m = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, answers, 0, 0, 0, 0};
   name(m, {"pool", "example", "com"});
   put16(m, dns::kTypeA);
   put16(m, 1);
+  return m;
+}
+
+Bytes cname_response() {
+  Bytes m = response_to_pool_query(5);
   put16(m, 0xC00C);
   rr(m, dns::kTypeCname, 26);
   const std::size_t target = m.size();
@@ -50,10 +56,7 @@ Bytes cname_response() {
 }
 
 Bytes a_response() {
-  Bytes m = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0};
-  name(m, {"pool", "example", "com"});
-  put16(m, dns::kTypeA);
-  put16(m, 1);
+  Bytes m = response_to_pool_query(1);
   put16(m, 0xC00C);
   rr(m, dns::kTypeA, 4);
   m.insert(m.end(), {203, 0, 113, 7});
