@@ -230,7 +230,7 @@ TEST(PcapngFileReader, OpenCapturePicksItAndItsFramesOutliveTheBatch) {
 
 // ---- Sections: the parallel pipeline's segmented walk ----
 
-// Block starts of a file written by `ng`, and its end.
+// Where the blocks of pcapng bytes `b` start, and the end of the bytes.
 std::vector<std::size_t> block_starts(const Bytes& b, bool big_endian) {
   std::vector<std::size_t> starts;
   for (std::size_t p = 0; p + 8 <= b.size();) {
