@@ -19,7 +19,7 @@ struct AnalyzeOptions {
   bool show_anomalies = false;     // print anomaly counters after the summary
   std::string stats_path;          // JSON run counters written at the end ("" = none)
   std::size_t threads = 1;         // worker threads; 1 = the single pipeline on the calling thread
-  std::size_t segment_kib = 1024;  // --threads N on a classic pcap: KiB each walk takes (0: one reader deals)
+  std::size_t segment_kib = 1024;  // --threads N on a pcap or pcapng file: KiB each walk takes (0: one reader deals)
   detect::EngineConfig engine;
   std::shared_ptr<const intel::PoolList> pools;  // keeps engine.pools alive
   bool probe = false;                            // probe the pools of suspected and encrypted sessions (opt-in)

@@ -84,7 +84,7 @@ void add_analyze_command(CLI::App& cli, CommandSet& commands) {
                  "file, or one reader dealing packets from other inputs; same output)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{64}));
   an->add_option("--segment-kib", o.segment_kib,
-                 "With --threads N on a classic pcap file: KiB of the file each thread walks at a time, every N-th "
+                 "With --threads N on a pcap or pcapng file: KiB of the file each thread walks at a time, every N-th "
                  "segment (0: one thread reads the whole file and deals every packet)")
       ->check(CLI::Range(std::size_t{0}, std::size_t{65536}));
   an->add_flag("--probe", o.probe,

@@ -480,9 +480,9 @@ class SegmentedWalk {
     th.next_walk += n_;
     warm_up(th);
     {
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_);
       s.walked = k;
-      finalise(th);
+      finalise(th, lock);
     }
     bump();
   }
@@ -539,19 +539,29 @@ class SegmentedWalk {
     }
   }
 
-  // Under mu_: makes final every walked segment whose predecessors are final, in order. A segment's
-  // guessed start must be where the walk before it ended, and its walk must have started in the state
-  // that walk ended in as far as it used it (MappedSource::continues); if not, it is walked again from
-  // there. A walk that stopped at a corrupt or truncated record ends the input where the single
-  // pipeline does.
-  void finalise(Thread& th) {
+  // Under mu_ (`lock`): makes final every walked segment whose predecessors are final, in order. A
+  // segment's guessed start must be where the walk before it ended, and its walk must have started in
+  // the state that walk ended in as far as it used it (MappedSource::continues); if not, it is walked
+  // again from there. A walk that stopped at a corrupt or truncated record ends the input where the
+  // single pipeline does.
+  void finalise(Thread& th, std::unique_lock<std::mutex>& lock) {
     while (next_final_ < end_at_.load(std::memory_order_relaxed)) {
       Segment& s = slot(next_final_);
       if (s.walked != next_final_) return;
       if (!s.reader->holds(s.start, expected_start_, s.end, last_end_.get())) {
+        // Walked again without the lock, so the other threads go on walking their segments and
+        // reading final ones. Meanwhile nothing else is made final: the slot reads as not walked, so
+        // every other finalise() stops at it, and last_end_ and expected_start_ stay as they are
+        // (walkers only read last_end_, under the lock; this walk reads it too, and changes only the
+        // slot, which no one else touches until it is final).
+        const std::uint64_t k = next_final_;
+        s.walked = Segment::kNone;
         s.start = expected_start_;
-        fill(s, th, last_end_.get());
         ++rewalks_;
+        lock.unlock();
+        fill(s, th, last_end_.get());
+        lock.lock();
+        s.walked = k;
       }
       last_end_ = s.reader->ended_after(last_end_.get(), states_);
       expected_start_ = std::max(expected_start_, s.reader->position_bytes());
