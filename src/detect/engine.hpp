@@ -224,9 +224,12 @@ class Engine {
   };
   [[nodiscard]] static FlowLookup lookup_of(const decode::PacketView& pkt) {
     FlowLookup l;
-    l.key = FlowKey::make(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.proto, l.dir);
-    l.hash = l.key.hash();
+    lookup_into(pkt, l);
     return l;
+  }
+  // The same, written in place (a batch's scratch): no copy of a key just built.
+  static void lookup_into(const decode::PacketView& pkt, FlowLookup& l) {
+    l.hash = FlowKey::make_into(pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.proto, l.dir, l.key);
   }
 
   // The single pipeline: numbers the packet, runs timeouts when due, processes it.
@@ -257,7 +260,7 @@ class Engine {
   void run_prefetched(std::size_t n, std::vector<FlowLookup>& flows, PacketOf&& packet_of, Run&& run) {
     if (flows.size() < n) flows.resize(n);
     for (std::size_t k = 0; k < n; ++k) {
-      if (const decode::PacketView* p = packet_of(k)) flows[k] = lookup_of(*p);
+      if (const decode::PacketView* p = packet_of(k)) lookup_into(*p, flows[k]);
     }
     for (std::size_t k = 0; k < n; ++k) {
       if (k + kSlotAhead < n && packet_of(k + kSlotAhead) != nullptr) prefetch(flows[k + kSlotAhead], 0);
