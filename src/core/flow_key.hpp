@@ -21,15 +21,7 @@ struct FlowKey {
   static FlowKey make(const IpAddress& src, std::uint16_t sport, const IpAddress& dst, std::uint16_t dport,
                       std::uint8_t proto, Direction& dir) {
     FlowKey k;
-    k.proto = proto;
-    bool src_low = (src < dst) || (src == dst && sport <= dport);
-    if (src_low) {
-      k.a = src, k.b = dst, k.port_a = sport, k.port_b = dport;
-      dir = Direction::AtoB;
-    } else {
-      k.a = dst, k.b = src, k.port_a = dport, k.port_b = sport;
-      dir = Direction::BtoA;
-    }
+    make_into(src, sport, dst, dport, proto, dir, k);
     return k;
   }
 

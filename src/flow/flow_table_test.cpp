@@ -25,6 +25,40 @@ TEST(FlowKey, IsTheSameForBothDirections) {
   EXPECT_NE(d1, d2);
 }
 
+TEST(FlowKey, MakeIntoGivesTheKeyItsHashAndTheDirectionBothWays) {
+  std::uint8_t a[4] = {198, 51, 100, 7}, b[4] = {203, 0, 113, 9};
+  std::uint8_t c[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  std::uint8_t e[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+  struct Case {
+    IpAddress src, dst;
+    std::uint16_t sport, dport;
+    std::uint64_t hash;  // as computed before make_into existed (534e8be): flow ids derive from it
+  };
+  const Case cases[] = {
+      {IpAddress::v4(a), IpAddress::v4(b), 50123, 3333, 0xde467de361b49a02ull},
+      {IpAddress::v6(e), IpAddress::v6(c), 443, 40001, 0x262f03579a2d8318ull},
+  };
+  for (const Case& t : cases) {
+    Direction d1, d2;
+    FlowKey k1, k2;
+    const std::uint64_t h1 = FlowKey::make_into(t.src, t.sport, t.dst, t.dport, 6, d1, k1);
+    const std::uint64_t h2 = FlowKey::make_into(t.dst, t.dport, t.src, t.sport, 6, d2, k2);
+    EXPECT_EQ(h1, t.hash);
+    EXPECT_EQ(h1, k1.hash());
+    EXPECT_EQ(h2, h1);
+    EXPECT_EQ(k2, k1);
+    EXPECT_NE(d1, d2);
+  }
+  // One address on both sides: the lower port is side A.
+  Direction d;
+  FlowKey k;
+  const std::uint64_t h = FlowKey::make_into(IpAddress::v4(a), 9000, IpAddress::v4(a), 80, 17, d, k);
+  EXPECT_EQ(d, Direction::BtoA);
+  EXPECT_EQ(k.port_a, 80);
+  EXPECT_EQ(k.port_b, 9000);
+  EXPECT_EQ(h, k.hash());
+}
+
 TEST(FlowTable, FindsInsertedFlowsAndForgetsErasedOnes) {
   FlowTable<int> t(1000);
   for (std::uint32_t i = 0; i < 1000; ++i) {
