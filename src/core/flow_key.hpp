@@ -2,7 +2,6 @@
 // A bidirectional 5-tuple in canonical order: the (address, port) pair that sorts lower is side A.
 // Both directions of a connection map to the same key and hash.
 #include <cstdint>
-#include <cstring>
 
 #include "core/ip_address.hpp"
 
@@ -25,11 +24,11 @@ struct FlowKey {
     return k;
   }
 
-  // make() and hash() in one, written into `k`: what every packet's lookup does. The hash is computed
-  // from the packet's address words as they are loaded, and `k` is written field by field in place.
-  // Built as a local and returned (make(), then hash()), the key was written by narrow stores and read
-  // back at once by wide loads (the copy out, the hash's words): loads that span several pending
-  // stores cannot be forwarded and wait for them to reach the cache, a stall on every packet.
+  // make() and hash() in one, written into `k`: what every packet's lookup does (Engine::lookup_into).
+  // The hash is computed from the packet's address words as they are loaded, and `k` is written field
+  // by field in place. Per packet, do not build the key with make() and hash the copy: the copy's and
+  // the hash's wide loads span several narrow stores still in flight, which cannot be forwarded, and
+  // wait for them to reach the cache (decision 0009, stop 24; BM_FlowKeyBatch).
   static std::uint64_t make_into(const IpAddress& src, std::uint16_t sport, const IpAddress& dst, std::uint16_t dport,
                                  std::uint8_t proto, Direction& dir, FlowKey& k) {
     const bool src_low = (src < dst) || (src == dst && sport <= dport);

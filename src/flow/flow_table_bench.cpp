@@ -43,8 +43,8 @@ void BM_FlowTableLookupHit(benchmark::State& state) {
 BENCHMARK(BM_FlowTableLookupHit)->Arg(10'000)->Arg(1'000'000);
 
 // Keying a batch of 256 decoded packets, as Engine::run_prefetched does before each batch: the key built
-// and returned, then hashed from the copy (range 0: the engine until stop 24), or hashed from the
-// packet's words and written in place (range 1: FlowKey::make_into).
+// and returned by make(), copied and hashed from the copy (range 0: how the engine keyed packets until
+// stop 24), or hashed from the packet's words and written in place (range 1: FlowKey::make_into).
 void BM_FlowKeyBatch(benchmark::State& state) {
   struct Lookup {
     FlowKey key;
